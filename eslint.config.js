@@ -1,0 +1,52 @@
+// Lint: type-aware typescript-eslint (strictTypeChecked) plus the import-direction rules of
+// docs/style.md: main → app → server/streaming/metrics → cri → docker/network/store → errors/log/util.
+// A lower layer importing an upper one is an error here, not a review comment.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import importX from "eslint-plugin-import-x";
+
+/** Each layer and the folders it must never import from. */
+const layers = [
+  { from: "src/errors", upper: ["src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/log", upper: ["src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/util", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/docker", upper: ["src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/network", upper: ["src/docker", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/store", upper: ["src/docker", "src/network", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/gen", upper: ["src/errors", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/config", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
+  { from: "src/cri", upper: ["src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
+  { from: "src/server", upper: ["src/streaming", "src/app.ts", "src/main.ts"] },
+  { from: "src/streaming", upper: ["src/server", "src/app.ts", "src/main.ts"] },
+  { from: "src/metrics", upper: ["src/server", "src/streaming", "src/cri", "src/app.ts", "src/main.ts"] },
+  { from: "src/app.ts", upper: ["src/main.ts"] },
+];
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "src/gen/**", "scripts/**", "eslint.config.js"] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { "import-x": importX },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true }],
+      "import-x/no-restricted-paths": ["error", {
+        zones: layers.flatMap(({ from, upper }) => upper.map((target) => ({ target: `./${from}`, from: `./${target}` }))),
+      }],
+    },
+  },
+  {
+    files: ["test/**/*.ts", "src/**/*.test.ts", "bench/**/*.ts"],
+    rules: {
+      // node:test's describe/it return promises the runner itself awaits.
+      "@typescript-eslint/no-floating-promises": ["error", { allowForKnownSafeCalls: [{ from: "package", name: ["describe", "it", "test", "suite"], package: "node:test" }] }],
+    },
+  },
+);
