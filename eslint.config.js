@@ -36,6 +36,8 @@ export default tseslint.config(
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/consistent-type-imports": "error",
+      // Handlers keep the (deps, request, ctx) shape even when one of them is unused: prefix it with _.
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true }],
       "import-x/no-restricted-paths": ["error", {
         zones: layers.flatMap(({ from, upper }) => upper.map((target) => ({ target: `./${from}`, from: `./${target}` }))),

@@ -1,0 +1,78 @@
+import type { Logger } from "../log/index.js";
+import { parseInfo, type DockerInfo } from "./info.js";
+import { negotiateApiVersion, type NegotiatedVersion } from "./negotiate.js";
+import type { DockerRequestOptions, DockerTransport } from "./transport.js";
+import { parseVersion, type DockerVersion } from "./version.js";
+
+export interface DockerClientOptions {
+  /** Canonical endpoint, for messages. */
+  readonly endpoint: string;
+  /** The transport's default per-call timeout; calls that wait on purpose (stop with a grace period) add to it. */
+  readonly requestTimeoutMs: number;
+  /** A pull that reports no progress for this long is cancelled (used by pullImage). */
+  readonly imagePullProgressDeadlineMs: number;
+  readonly log: Logger;
+}
+
+/**
+ * Typed Docker Engine API calls, each one small method on top of the transport: build the request,
+ * narrow the answer. Knows nothing of CRI. Every method takes the caller's signal so that a
+ * cancelled RPC stops its Docker call too.
+ */
+export class DockerClient {
+  readonly transport: DockerTransport;
+  readonly options: DockerClientOptions;
+  readonly #log: Logger;
+
+  constructor(transport: DockerTransport, options: DockerClientOptions) {
+    this.transport = transport;
+    this.options = options;
+    this.#log = options.log;
+  }
+
+  /** The negotiated API version, or undefined before `negotiate`. */
+  get apiVersion(): string | undefined {
+    return this.transport.apiVersion;
+  }
+
+  /** Picks the API version for every later call; run once at start-up (and again after a daemon restart). */
+  async negotiate(signal?: AbortSignal): Promise<NegotiatedVersion> {
+    const v = await negotiateApiVersion(this.transport, signal);
+    this.#log.info(
+      { endpoint: this.options.endpoint, dockerVersion: v.version, apiVersion: v.apiVersion, daemonApiVersion: v.daemonApiVersion },
+      "Negotiated Docker API version",
+    );
+    return v;
+  }
+
+  async version(signal?: AbortSignal): Promise<DockerVersion> {
+    const res = await this.transport.request(call("version", "GET", "/version", signal));
+    return parseVersion(res.body);
+  }
+
+  async info(signal?: AbortSignal): Promise<DockerInfo> {
+    const res = await this.transport.request(call("info", "GET", "/info", signal));
+    return parseInfo(res.body);
+  }
+
+  /** Resolves when the daemon answers; throws Unavailable when it cannot be reached. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.transport.request(call("ping", "GET", "/_ping", signal));
+  }
+
+  /** Destroys the transport's connections. */
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+}
+
+/** Request options without spelling out an absent signal (exactOptionalPropertyTypes). */
+function call(
+  operation: string,
+  method: DockerRequestOptions["method"],
+  path: string,
+  signal: AbortSignal | undefined,
+  extra: Partial<Omit<DockerRequestOptions, "operation" | "method" | "path" | "signal">> = {},
+): DockerRequestOptions {
+  return { operation, method, path, ...extra, ...(signal === undefined ? {} : { signal }) };
+}

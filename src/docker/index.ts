@@ -1,0 +1,29 @@
+// Public surface of the Docker Engine API client. Knows nothing of CRI; imports only errors/log/util.
+export { compareApiVersions, minApiVersion } from "./api-version.js";
+export { DockerClient } from "./docker-client.js";
+export type { DockerClientOptions } from "./docker-client.js";
+export { parseEndpoint } from "./endpoint.js";
+export type { DockerEndpoint } from "./endpoint.js";
+export { formatGoDuration } from "./go-duration.js";
+export { parseInfo } from "./info.js";
+export type { DockerInfo } from "./info.js";
+export { MIN_API_VERSION, OUR_MAX_API_VERSION, negotiateApiVersion } from "./negotiate.js";
+export type { NegotiatedVersion } from "./negotiate.js";
+export { JsonObjectReader } from "./parse.js";
+export { DockerApiError } from "./status-error.js";
+export { StdFrameParser, StdStream, demuxStream } from "./stdcopy.js";
+export type { StdFrame } from "./stdcopy.js";
+export type {
+  DockerHijackResponse,
+  DockerRequestOptions,
+  DockerResponse,
+  DockerStreamResponse,
+  DockerTransport,
+  HttpMethod,
+  QueryValue,
+  ResponseHeaders,
+} from "./transport.js";
+export { UndiciTransport } from "./undici-transport.js";
+export type { UndiciTransportOptions } from "./undici-transport.js";
+export { parseVersion } from "./version.js";
+export type { DockerVersion } from "./version.js";

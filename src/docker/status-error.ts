@@ -1,0 +1,64 @@
+import { CriError, type ErrorKind } from "../errors/index.js";
+
+/**
+ * The daemon's own answer to a failed call, kept as the `cause` of the CriError so that logs still
+ * show the HTTP status and Docker's text verbatim.
+ */
+export class DockerApiError extends Error {
+  readonly operation: string;
+  readonly statusCode: number;
+  readonly dockerMessage: string;
+
+  constructor(operation: string, statusCode: number, dockerMessage: string) {
+    super(`Docker "${operation}" answered HTTP ${statusCode}: ${dockerMessage}`);
+    this.name = "DockerApiError";
+    this.operation = operation;
+    this.statusCode = statusCode;
+    this.dockerMessage = dockerMessage;
+  }
+}
+
+// Docker answers 409 both for name conflicts ("Conflict. The container name "/x" is already in use
+// by container …", "network with name x already exists") and for state conflicts ("Container x is
+// not running", "is paused", "removal … is already in progress"). Only the former mean AlreadyExists;
+// the HTTP status alone cannot tell them apart, so this is the one place that reads Docker's text.
+const nameConflict = /is already in use|already exists/i;
+
+/** Maps a non-2xx (other than 304) Docker answer to the error kind callers branch on. */
+export function errorForStatus(operation: string, statusCode: number, body: unknown): CriError {
+  const dockerMessage = messageOf(body, statusCode);
+  const cause = new DockerApiError(operation, statusCode, dockerMessage);
+  return new CriError(kindForStatus(statusCode, dockerMessage), `Docker "${operation}" failed: ${dockerMessage}`, { cause });
+}
+
+function kindForStatus(statusCode: number, dockerMessage: string): ErrorKind {
+  switch (statusCode) {
+    case 400:
+      return "InvalidArgument";
+    case 404:
+      return "NotFound";
+    case 409:
+      return nameConflict.test(dockerMessage) ? "AlreadyExists" : "FailedPrecondition";
+    // Docker's errdefs: Unauthorized → 401, Forbidden → 403 (e.g. registry auth, plugin authz);
+    // the caller has to change something before a retry can work.
+    case 401:
+    case 403:
+      return "FailedPrecondition";
+    // errdefs.NotImplemented and errdefs.Unavailable have their own statuses and kinds.
+    case 501:
+      return "Unimplemented";
+    case 503:
+      return "Unavailable";
+    default:
+      return "Internal";
+  }
+}
+
+/** Docker's errors are `{"message": "..."}`; proxies and old daemons may answer plain text. */
+function messageOf(body: unknown, statusCode: number): string {
+  if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string" && body.message !== "") {
+    return body.message;
+  }
+  if (typeof body === "string" && body.trim() !== "") return body.trim();
+  return `HTTP ${statusCode} with no message`;
+}

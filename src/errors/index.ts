@@ -1,0 +1,2 @@
+export { CriError, errorKinds, errorMessage, hasKind, isCriError, toCriError } from "./cri-error.js";
+export type { ErrorKind } from "./cri-error.js";

@@ -1,0 +1,2 @@
+export { createLogger, logLevels, silentLogger } from "./logger.js";
+export type { Logger, LogLevel } from "./logger.js";

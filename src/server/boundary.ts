@@ -1,0 +1,200 @@
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { CriError, toCriError } from "../errors/index.js";
+import type { Logger } from "../log/index.js";
+import type { RpcMetrics } from "../metrics/index.js";
+import { nextRequestId } from "./request-id.js";
+import type { RpcContext } from "../cri/index.js";
+import { codeName, codeOfKind } from "./status-code.js";
+
+export interface BoundaryDeps {
+  log: Logger;
+  metrics: RpcMetrics;
+}
+
+/** RPCs that change nothing; they log at debug so a busy kubelet's polling does not flood info. */
+const readOnly = /^(Version|Status|RuntimeConfig|ImageFsInfo|ImageStatus|List.*|Stream.*|.*Status|.*Stats|GetContainerEvents)$/;
+
+type UnaryFn = (request: unknown, ctx: RpcContext) => Promise<unknown>;
+type StreamFn = (request: unknown, ctx: RpcContext) => AsyncIterable<unknown>;
+
+/** The request's main id, for the child logger: the sandbox or container the call is about. */
+function mainIds(request: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof request !== "object" || request === null) return out;
+  for (const key of ["podSandboxId", "containerId"] as const) {
+    const v: unknown = Reflect.get(request, key);
+    if (typeof v === "string" && v !== "") out[key] = v;
+  }
+  return out;
+}
+
+function decode(method: DescMethod, bytes: Buffer): unknown {
+  try {
+    return fromBinary(method.input, bytes);
+  } catch (err) {
+    throw new CriError("InvalidArgument", `Cannot decode ${method.input.typeName} for ${method.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+function encode(schema: DescMessage, value: unknown): Buffer {
+  // Handlers return MessageInitShape of exactly this schema (enforced by ServiceImpl's typing);
+  // create() accepts that shape, and toBinary the message it builds.
+  const msg = create(schema, value as never);
+  const bytes = toBinary(schema, msg);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+interface CallScope {
+  ctx: RpcContext;
+  done(err: unknown): { code: status; details: string };
+}
+
+/**
+ * The one interceptor: request id, child logger, cancellation, metrics, and the only place where an
+ * error kind becomes a gRPC status code.
+ */
+function openScope(deps: BoundaryDeps, method: DescMethod, call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>, request: unknown): CallScope {
+  const started = process.hrtime.bigint();
+  const requestId = nextRequestId();
+  const log = deps.log.child({ rpc: method.name, requestId, ...mainIds(request) });
+  const controller = new AbortController();
+  const onCancel = (): void => { controller.abort(new CriError("Canceled", `${method.name} was canceled by the client`)); };
+  call.once("cancelled", onCancel);
+  const rawDeadline = call.getDeadline();
+  const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline !== undefined) {
+    timer = setTimeout(() => { controller.abort(new CriError("DeadlineExceeded", `${method.name} passed the client's deadline`)); }, Math.max(0, deadline.getTime() - Date.now()));
+    timer.unref();
+  }
+  const level = readOnly.test(method.name) ? "debug" : "info";
+  return {
+    ctx: { signal: controller.signal, log, requestId, deadline },
+    done(err) {
+      if (timer !== undefined) clearTimeout(timer);
+      call.off("cancelled", onCancel);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const durationMs = Math.round(seconds * 1e6) / 1e3;
+      if (err === undefined) {
+        deps.metrics.observe(method.name, "OK", seconds);
+        log[level]({ durationMs }, `${method.name} succeeded`);
+        return { code: status.OK, details: "" };
+      }
+      const criErr = toCriError(err, method.name);
+      const code = codeOfKind[criErr.kind];
+      deps.metrics.observe(method.name, codeName(code), seconds);
+      const fields = { durationMs, code: codeName(code), err: criErr };
+      if (criErr.kind === "Internal") log.error(fields, `${method.name} failed`);
+      else if (criErr.kind === "Unavailable" || criErr.kind === "DeadlineExceeded") log.warn(fields, `${method.name} failed`);
+      else log[level](fields, `${method.name} failed`);
+      return { code, details: criErr.message };
+    },
+  };
+}
+
+function unaryHandler(deps: BoundaryDeps, method: DescMethod, fn: UnaryFn | undefined) {
+  return (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    let request: unknown;
+    let scope: CallScope;
+    try {
+      request = decode(method, call.request);
+    } catch (err) {
+      scope = openScope(deps, method, call, undefined);
+      const st = scope.done(err);
+      callback({ code: st.code, details: st.details, metadata: new Metadata() });
+      return;
+    }
+    scope = openScope(deps, method, call, request);
+    const run = fn === undefined
+      ? Promise.reject(new CriError("Unimplemented", `${method.name} is not implemented by docker-cri yet`))
+      : fn(request, scope.ctx);
+    run.then(
+      (response) => {
+        let bytes: Buffer;
+        try {
+          bytes = encode(method.output, response);
+        } catch (err) {
+          const st = scope.done(err);
+          callback({ code: st.code, details: st.details });
+          return;
+        }
+        scope.done(undefined);
+        callback(null, bytes);
+      },
+      (err: unknown) => {
+        const st = scope.done(err);
+        callback({ code: st.code, details: st.details });
+      },
+    );
+  };
+}
+
+async function writeAll(call: ServerWritableStream<Buffer, Buffer>, schema: DescMessage, items: AsyncIterable<unknown>, signal: AbortSignal): Promise<void> {
+  for await (const item of items) {
+    if (signal.aborted) throw signal.reason;
+    if (!call.write(encode(schema, item))) {
+      await new Promise<void>((resolve) => call.once("drain", resolve));
+    }
+  }
+}
+
+function streamHandler(deps: BoundaryDeps, method: DescMethod, fn: StreamFn | undefined) {
+  return (call: ServerWritableStream<Buffer, Buffer>): void => {
+    let scope: CallScope;
+    let request: unknown;
+    try {
+      request = decode(method, call.request);
+    } catch (err) {
+      scope = openScope(deps, method, call, undefined);
+      const st = scope.done(err);
+      call.emit("error", { code: st.code, details: st.details });
+      return;
+    }
+    scope = openScope(deps, method, call, request);
+    const run = fn === undefined
+      ? Promise.reject(new CriError("Unimplemented", `${method.name} is not implemented by docker-cri yet`))
+      : writeAll(call, method.output, fn(request, scope.ctx), scope.ctx.signal);
+    run.then(
+      () => {
+        scope.done(undefined);
+        call.end();
+      },
+      (err: unknown) => {
+        const st = scope.done(err);
+        call.emit("error", { code: st.code, details: st.details });
+      },
+    );
+  };
+}
+
+/**
+ * Builds the grpc-js definition and handlers of one generated service. Requests arrive as raw bytes and
+ * are decoded here, so a malformed message is our InvalidArgument rather than grpc-js's generic error.
+ * `impl` maps method local names to handlers; every method of the proto is registered, and those
+ * without a handler answer Unimplemented naming themselves.
+ */
+export function bindService(deps: BoundaryDeps, service: DescService, impl: object): { definition: ServiceDefinition; handlers: UntypedServiceImplementation } {
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  const handlers: UntypedServiceImplementation = {};
+  const identity = (b: Buffer): Buffer => b;
+  for (const method of service.methods) {
+    const fn: unknown = Reflect.get(impl, method.localName);
+    const streaming = method.methodKind === "server_streaming";
+    definition[method.name] = {
+      path: `/${service.typeName}/${method.name}`,
+      requestStream: false,
+      responseStream: streaming,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+      originalName: method.localName,
+    };
+    // ServiceImpl's mapped type guarantees each present key holds the matching handler shape.
+    handlers[method.name] = streaming
+      ? streamHandler(deps, method, typeof fn === "function" ? (fn as StreamFn) : undefined)
+      : unaryHandler(deps, method, typeof fn === "function" ? (fn as UnaryFn) : undefined);
+  }
+  return { definition, handlers };
+}

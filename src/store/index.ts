@@ -1,0 +1,1 @@
+export { openCheckpointDir } from "./checkpoint-dir.js";

@@ -1,0 +1,2 @@
+export { startStreamingServer } from "./streaming-server.js";
+export type { StreamingRoute, StreamingServer, StreamingServerOptions } from "./streaming-server.js";

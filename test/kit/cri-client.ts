@@ -1,0 +1,76 @@
+/**
+ * A typed CRI client for tests: grpc-js over the unix socket, messages encoded with the generated
+ * protobuf-es schemas — the same bytes the kubelet's grpc-go client sends.
+ */
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+
+type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: "unary"; input: I; output: O };
+
+export interface CriClient {
+  /** Calls a unary RPC, e.g. `client.call(RuntimeService.method.version, {})`. */
+  call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number }): Promise<MessageShape<O>>;
+  /** Sends raw bytes as the request of `path` (for malformed-input tests); resolves to the raw reply. */
+  callRaw(path: string, bytes: Uint8Array, opts?: { deadlineMs?: number }): Promise<Buffer>;
+  close(): void;
+}
+
+function pathOf(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+export function criClient(socketPath: string): CriClient {
+  const client = new Client(`unix://${socketPath}`, credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.max_send_message_length": 16 * 1024 * 1024,
+  });
+  const deadline = (ms: number | undefined): { deadline: Date } => ({ deadline: new Date(Date.now() + (ms ?? 30_000)) });
+  return {
+    call(method, request, opts) {
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          pathOf(method),
+          (msg: MessageInitShape<typeof method.input>) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+          (buf: Buffer) => fromBinary(method.output, buf),
+          request,
+          new Metadata(),
+          deadline(opts?.deadlineMs),
+          (err: ServiceError | null, value?: MessageShape<typeof method.output>) => {
+            if (err !== null) reject(err);
+            else if (value === undefined) reject(new Error("empty reply"));
+            else resolve(value);
+          },
+        );
+      });
+    },
+    callRaw(path, bytes, opts) {
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(
+          path,
+          (b: Uint8Array) => Buffer.from(b),
+          (b: Buffer) => b,
+          bytes,
+          new Metadata(),
+          deadline(opts?.deadlineMs),
+          (err: ServiceError | null, value?: Buffer) => {
+            if (err !== null) reject(err);
+            else resolve(value ?? Buffer.alloc(0));
+          },
+        );
+      });
+    },
+    close() {
+      client.close();
+    },
+  };
+}
+
+/** True when `err` is a gRPC error with `code`; for `assert.rejects` predicates. */
+export function isGrpcError(err: unknown, code: number, messagePart?: string | RegExp): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as Partial<ServiceError>; // narrowed by the checks below
+  if (Number(e.code) !== code) return false;
+  if (messagePart === undefined) return true;
+  const details = e.details ?? "";
+  return typeof messagePart === "string" ? details.includes(messagePart) : messagePart.test(details);
+}
