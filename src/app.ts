@@ -119,7 +119,7 @@ export function buildApp(config: Config, log: Logger): App {
     if (config.metricsBind !== undefined) {
       metricsServer = await startMetricsServer(registry, config.metricsBind.host, config.metricsBind.port, log.child({ component: "metrics" }));
     }
-    const runtimeDeps = {
+    const infoDeps = {
       docker,
       network,
       cgroupDriver: dockerDriver,
@@ -127,11 +127,18 @@ export function buildApp(config: Config, log: Logger): App {
       statusTimeoutMs: Math.min(statusPingTimeoutMs, config.runtimeRequestTimeoutMs),
       configForStatus: { ...config, endpoint: config.endpointText },
     } as const;
+    // Wiring of each RPC family; each block is owned by the code of that family.
+    // --- image deps ---
+    const imageDeps = {};
+    // --- sandbox deps ---
+    const sandboxDeps = {};
+    // --- streaming deps ---
+    const streamingDeps = {};
     grpc = await startGrpcServer({
       target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
       services: [
-        { service: RuntimeService, impl: runtimeServiceImpl(runtimeDeps) },
-        { service: ImageService, impl: imageServiceImpl() },
+        { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps }) },
+        { service: ImageService, impl: imageServiceImpl(imageDeps) },
       ],
       log,
       metrics: createRpcMetrics(registry),

@@ -1,6 +1,10 @@
 export type { RpcContext } from "./context.js";
 export type { ServiceImpl } from "./service-impl.js";
-export { imageServiceImpl, runtimeServiceImpl } from "./runtime-service.js";
+export { runtimeServiceImpl } from "./runtime-service.js";
 export type { RuntimeServiceDeps } from "./runtime-service.js";
+export { imageServiceImpl } from "./image-service.js";
+export type { ImageServiceDeps } from "./image-service.js";
+export type { SandboxDeps } from "./sandbox/sandbox-methods.js";
+export type { StreamingDeps } from "./exec/streaming-methods.js";
 export type { DockerRuntimeInfo, RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 export { kubeletApiVersion } from "./runtime/version.js";

@@ -1,24 +1,31 @@
-import type { ImageService, RuntimeService } from "../gen/index.js";
+import type { RuntimeService } from "../gen/index.js";
+import { streamingMethods, type StreamingDeps } from "./exec/streaming-methods.js";
 import type { RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 import { runtimeConfig } from "./runtime/runtime-config.js";
 import { status } from "./runtime/status.js";
 import { updateRuntimeConfig } from "./runtime/update-runtime-config.js";
 import { version } from "./runtime/version.js";
+import { sandboxMethods, type SandboxDeps } from "./sandbox/sandbox-methods.js";
 import type { ServiceImpl } from "./service-impl.js";
 
-export type RuntimeServiceDeps = RuntimeInfoDeps;
-
-/** RuntimeService as built so far; RPCs not listed here answer Unimplemented at the boundary. */
-export function runtimeServiceImpl(deps: RuntimeServiceDeps): ServiceImpl<typeof RuntimeService> {
-  return {
-    version: (req, ctx) => version(deps, req, ctx),
-    status: (req, ctx) => status(deps, req, ctx),
-    runtimeConfig: (req, ctx) => runtimeConfig(deps, req, ctx),
-    updateRuntimeConfig: (req, ctx) => updateRuntimeConfig(deps, req, ctx),
-  };
+export interface RuntimeServiceDeps {
+  info: RuntimeInfoDeps;
+  sandbox: SandboxDeps;
+  streaming: StreamingDeps;
 }
 
-/** ImageService: every RPC answers Unimplemented until the image issue lands. */
-export function imageServiceImpl(): ServiceImpl<typeof ImageService> {
-  return {};
+/**
+ * RuntimeService: each family of RPCs contributes its methods; those not listed anywhere answer
+ * Unimplemented at the boundary.
+ */
+export function runtimeServiceImpl(deps: RuntimeServiceDeps): ServiceImpl<typeof RuntimeService> {
+  const info = deps.info;
+  return {
+    version: (req, ctx) => version(info, req, ctx),
+    status: (req, ctx) => status(info, req, ctx),
+    runtimeConfig: (req, ctx) => runtimeConfig(info, req, ctx),
+    updateRuntimeConfig: (req, ctx) => updateRuntimeConfig(info, req, ctx),
+    ...sandboxMethods(deps.sandbox),
+    ...streamingMethods(deps.streaming),
+  };
 }

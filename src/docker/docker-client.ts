@@ -1,4 +1,7 @@
 import type { Logger } from "../log/index.js";
+import { ContainersApi } from "./containers-api.js";
+import { ExecApi } from "./exec-api.js";
+import { ImagesApi } from "./images-api.js";
 import { parseInfo, type DockerInfo } from "./info.js";
 import { negotiateApiVersion, type NegotiatedVersion } from "./negotiate.js";
 import type { DockerRequestOptions, DockerTransport } from "./transport.js";
@@ -22,12 +25,19 @@ export interface DockerClientOptions {
 export class DockerClient {
   readonly transport: DockerTransport;
   readonly options: DockerClientOptions;
+  /** Endpoint families, one file each, so that each grows on its own. */
+  readonly images: ImagesApi;
+  readonly containers: ContainersApi;
+  readonly exec: ExecApi;
   readonly #log: Logger;
 
   constructor(transport: DockerTransport, options: DockerClientOptions) {
     this.transport = transport;
     this.options = options;
     this.#log = options.log;
+    this.images = new ImagesApi(transport, options);
+    this.containers = new ContainersApi(transport, options);
+    this.exec = new ExecApi(transport, options);
   }
 
   /** The negotiated API version, or undefined before `negotiate`. */

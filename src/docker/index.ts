@@ -1,6 +1,9 @@
 // Public surface of the Docker Engine API client. Knows nothing of CRI; imports only errors/log/util.
 export { compareApiVersions, minApiVersion } from "./api-version.js";
+export { ContainersApi } from "./containers-api.js";
 export { DockerClient } from "./docker-client.js";
+export { ExecApi } from "./exec-api.js";
+export { ImagesApi } from "./images-api.js";
 export type { DockerClientOptions } from "./docker-client.js";
 export { parseEndpoint } from "./endpoint.js";
 export type { DockerEndpoint } from "./endpoint.js";
