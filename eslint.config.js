@@ -7,9 +7,9 @@ import importX from "eslint-plugin-import-x";
 
 /** Each layer and the folders it must never import from. */
 const layers = [
-  { from: "src/errors", upper: ["src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/log", upper: ["src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/util", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/errors", upper: ["src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/log", upper: ["src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/util", upper: ["src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/docker", upper: ["src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/network", upper: ["src/docker", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/store", upper: ["src/docker", "src/network", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
@@ -20,6 +20,10 @@ const layers = [
   { from: "src/streaming", upper: ["src/server", "src/app.ts", "src/main.ts"] },
   { from: "src/metrics", upper: ["src/server", "src/streaming", "src/cri", "src/app.ts", "src/main.ts"] },
   { from: "src/app.ts", upper: ["src/main.ts"] },
+  // Host operations (runtime cgroup, OOM score, sd_notify): a leaf beside docker/network/store.
+  { from: "src/host", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
+  // `docker-cri doctor`: an upper layer like app.ts, run only from main.
+  { from: "src/doctor", upper: ["src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
 ];
 
 export default tseslint.config(

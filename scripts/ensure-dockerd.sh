@@ -78,6 +78,13 @@ test_image_packages() {
   fi
 }
 
+# Prints, one a line, the missing packages the image tests need: a local registry (Debian's
+# docker-registry) to push to and pull from, and htpasswd (apache2-utils) for its bcrypt password file.
+registry_test_packages() {
+  pkg_installed docker-registry || echo docker-registry
+  command -v htpasswd >/dev/null 2>&1 || echo apache2-utils
+}
+
 # --- node --------------------------------------------------------------------------------------------
 
 version_at_least() { # version_at_least HAVE WANT

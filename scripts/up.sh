@@ -89,7 +89,7 @@ main() {
   cd "$ROOT"
 
   local pkgs=()
-  mapfile -t pkgs < <(dockerd_packages; test_image_packages build-essential)
+  mapfile -t pkgs < <(dockerd_packages; test_image_packages build-essential; registry_test_packages)
   ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
   ensure_node
   ensure_dockerd

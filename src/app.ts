@@ -1,16 +1,20 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { Config, HairpinMode } from "./config/index.js";
 import { describeDuration, programVersion } from "./config/index.js";
-import { imageServiceImpl, runtimeServiceImpl } from "./cri/index.js";
+import { ImagePuller, imageServiceImpl, runtimeServiceImpl, type ImageServiceDeps, type SandboxDeps } from "./cri/index.js";
 import { DockerClient, UndiciTransport } from "./docker/index.js";
 import { CriError } from "./errors/index.js";
 import { ImageService, RuntimeService } from "./gen/index.js";
 import type { Logger } from "./log/index.js";
-import { createRpcMetrics, instrumentDockerTransport, startMetricsServer, type MetricsServer } from "./metrics/index.js";
+import { createRpcMetrics, instrumentDockerTransport, instrumentNetworkPlugin, startMetricsServer, type MetricsServer } from "./metrics/index.js";
 import { probeNetworkPlugin, type NetworkPlugin } from "./network/index.js";
-import { startGrpcServer, type GrpcServer } from "./server/index.js";
-import { openCheckpointDir } from "./store/index.js";
-import { startStreamingServer, type StreamingServer } from "./streaming/index.js";
+import { startGrpcServer, startRemoteProxy, type GrpcServer } from "./server/index.js";
+import { startRuntimeCgroupManager, type RuntimeCgroupManager } from "./host/index.js";
+import { CheckpointStore, NameRegistrar, openCheckpointDir } from "./store/index.js";
+import { createStreamingService, startStreamingServer, type StreamingServer } from "./streaming/index.js";
+import { dockerStreamingRuntime, type StreamingDeps } from "./cri/index.js";
+import { readHostLimits } from "./util/host-limits.js";
+import { KeyedMutex } from "./util/keyed-mutex.js";
 
 export interface App {
   /** Runs start-up in the kubelet's pre-RunKubelet order; throws a CriError saying what failed. */
@@ -55,9 +59,11 @@ export function buildApp(config: Config, log: Logger): App {
   let streaming: StreamingServer | undefined;
   let metricsServer: MetricsServer | undefined;
   let grpc: GrpcServer | undefined;
+  let runtimeCgroups: RuntimeCgroupManager | undefined;
 
   const release = async (graceMs: number): Promise<void> => {
     await grpc?.stop(graceMs);
+    await runtimeCgroups?.stop();
     await streaming?.close();
     await metricsServer?.close();
     await docker.close();
@@ -66,7 +72,19 @@ export function buildApp(config: Config, log: Logger): App {
   const start = async (): Promise<void> => {
     log.info({ version: programVersion, dockerEndpoint: config.dockerEndpoint, endpoint: config.endpointText, runtimeRequestTimeout: describeDuration(config.runtimeRequestTimeoutMs) }, "Starting docker-cri");
     if (config.containerRuntime === "remote") {
-      throw new CriError("Unimplemented", "--container-runtime=remote is not supported yet");
+      // The seed design's remote mode: no Docker at all; every CRI call goes to
+      // --remote-runtime-endpoint unchanged, with our logging and metrics around it.
+      if (config.metricsBind !== undefined) {
+        metricsServer = await startMetricsServer(registry, config.metricsBind.host, config.metricsBind.port, log.child({ component: "metrics" }));
+      }
+      grpc = await startRemoteProxy({
+        target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
+        remoteEndpoint: config.remoteRuntimeEndpoint,
+        services: [RuntimeService, ImageService],
+        log,
+        metrics: createRpcMetrics(registry),
+      });
+      return;
     }
 
     // 1. The Docker client: negotiate the API version (refuses daemons older than 1.26).
@@ -86,21 +104,32 @@ export function buildApp(config: Config, log: Logger): App {
     if (info.loggingDriver !== "" && info.loggingDriver !== "json-file") {
       log.warn({ loggingDriver: info.loggingDriver }, 'Docker\'s log driver is not "json-file": the kubelet cannot read container logs');
     }
+    // The container manager of the seed design: dockerd and containerd in --runtime-cgroups with a
+    // memory limit and a low OOM score, re-checked every 5 minutes. Failures are logged, never fatal.
+    if (config.runtimeCgroups !== "") {
+      runtimeCgroups = await startRuntimeCgroupManager({ cgroupName: config.runtimeCgroups, driver: dockerDriver, log: log.child({ component: "runtime-cgroups" }) });
+    }
 
     // 3. Hairpin mode and the network plugin.
     const hairpinMode = effectiveHairpinMode(config.hairpinMode, config.networkPlugin, log);
-    const network: NetworkPlugin = await probeNetworkPlugin(
-      {
-        pluginName: config.networkPlugin,
-        confDir: config.cniConfDir,
-        binDirs: config.cniBinDirs,
-        cacheDir: config.cniCacheDir,
-        mtu: config.networkPluginMtu,
-        hairpinMode,
-        nonMasqueradeCidr: config.nonMasqueradeCidr,
-        podCidr: config.podCidr,
-      },
-      log.child({ component: "network" }),
+    // Pod network setup and teardown are counted and timed (network_plugin_operations_*).
+    const network: NetworkPlugin = instrumentNetworkPlugin(
+      await probeNetworkPlugin(
+        {
+          pluginName: config.networkPlugin,
+          confDir: config.cniConfDir,
+          binDirs: config.cniBinDirs,
+          cacheDir: config.cniCacheDir,
+          mtu: config.networkPluginMtu,
+          hairpinMode,
+          nonMasqueradeCidr: config.nonMasqueradeCidr,
+          podCidr: config.podCidr,
+          // Each plugin execution is bounded like a Docker request.
+          execTimeoutMs: config.runtimeRequestTimeoutMs,
+        },
+        log.child({ component: "network" }),
+      ),
+      registry,
     );
 
     // 4. The checkpoint store.
@@ -129,11 +158,46 @@ export function buildApp(config: Config, log: Logger): App {
     } as const;
     // Wiring of each RPC family; each block is owned by the code of that family.
     // --- image deps ---
-    const imageDeps = {};
+    const imagePuller = new ImagePuller({
+      images: docker.images,
+      progressDeadlineMs: config.imagePullProgressDeadlineMs,
+      // A running pull logs its progress this often, as dockershim did.
+      progressLogIntervalMs: 10_000,
+    });
+    const imageDeps: ImageServiceDeps = {
+      images: docker.images,
+      puller: imagePuller,
+      sandboxImage: config.podInfraContainerImage,
+      dockerRootDir: info.dockerRootDir,
+    };
     // --- sandbox deps ---
-    const sandboxDeps = {};
+    const sandboxDeps: SandboxDeps = {
+      containers: docker.containers,
+      ensureImage: imagePuller.ensureImage,
+      network,
+      checkpoints: new CheckpointStore(checkpointDir),
+      names: new NameRegistrar(),
+      locks: new KeyedMutex(),
+      podInfraImage: config.podInfraContainerImage,
+      cgroupDriver: dockerDriver,
+      // Read once: what the host lets containers' oom_score_adj go down to.
+      hostLimits: await readHostLimits(),
+      runtimes: { known: info.runtimes, refresh: async (signal) => (await docker.info(signal)).runtimes },
+      cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
+      pauseAfterCreateMs: config.testHooks.pauseAfterSandboxCreateMs,
+    };
     // --- streaming deps ---
-    const streamingDeps = {};
+    // Exec/attach/port-forward: the streaming server gets the Docker side, the RPCs get its one-time
+    // URLs. Containers and sandboxes are looked up with a minimal inspect (any container id is taken
+    // as a sandbox's infra container) until the sandbox family's lookups are wired in here.
+    const lookupStreamTarget = (id: string, signal: AbortSignal) => docker.exec.containerRuntimeInfo(id, signal);
+    const streamingService = createStreamingService({
+      baseUrl: streaming.baseUrl,
+      runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer: lookupStreamTarget, lookupSandbox: lookupStreamTarget }),
+      log: log.child({ component: "streaming" }),
+    });
+    streaming.addRoute(streamingService.route);
+    const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer: lookupStreamTarget, lookupSandbox: lookupStreamTarget };
     grpc = await startGrpcServer({
       target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
       services: [

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { buildApp } from "./app.js";
 import { parseFlags, programName, type Config } from "./config/index.js";
+import { runDoctor } from "./doctor/index.js";
 import { errorMessage } from "./errors/index.js";
+import { createSdNotifier } from "./host/index.js";
 import { createLogger } from "./log/index.js";
 
 /** How long SIGTERM/SIGINT lets in-flight calls finish before they are cut. */
@@ -14,6 +16,11 @@ function die(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === "doctor") {
+    // `docker-cri doctor [flags]`: checks the host for the daemon the same flags would start.
+    process.exitCode = await runDoctor(process.argv.slice(3), process.env, process.stdout);
+    return;
+  }
   let config: Config;
   try {
     const parsed = parseFlags(process.argv.slice(2), process.env);
@@ -32,12 +39,15 @@ async function main(): Promise<void> {
     log.error({ err: reason }, "Unhandled promise rejection");
   });
 
+  // systemd (Type=notify) learns from us when CRI is served and when shutdown begins.
+  const notifier = createSdNotifier(process.env.NOTIFY_SOCKET, log);
   const app = buildApp(config, log);
   try {
     await app.start();
   } catch (err) {
     die(`failed to start: ${errorMessage(err)}`, 1);
   }
+  await notifier.notify(`READY=1\nSTATUS=Serving CRI on ${config.endpointText}`);
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -47,7 +57,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log.info({ signal, graceMs: shutdownGraceMs }, "Shutting down");
-    app.stop(shutdownGraceMs).then(
+    notifier.notify("STOPPING=1\nSTATUS=Shutting down").then(() => app.stop(shutdownGraceMs)).then(
       () => {
         log.info("Stopped");
         process.exit(0);

@@ -1,4 +1,5 @@
 import type { LogLevel } from "../log/index.js";
+import type { TestHooks } from "./test-hooks.js";
 
 export const containerRuntimes = ["docker", "remote"] as const;
 export type ContainerRuntime = (typeof containerRuntimes)[number];
@@ -46,4 +47,6 @@ export interface Config {
   /** undefined disables the metrics endpoint. */
   readonly metricsBind: { readonly host: string; readonly port: number } | undefined;
   readonly logLevel: LogLevel;
+  /** Test-only pause points from the environment (all 0 in production); see test-hooks.ts. */
+  readonly testHooks: TestHooks;
 }

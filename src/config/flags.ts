@@ -16,6 +16,7 @@ import {
 } from "./config.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { resolveListenFd } from "./systemd-fds.js";
+import { parseTestHooks } from "./test-hooks.js";
 
 export const programName = "docker-cri";
 export const programVersion = "0.1.0";
@@ -221,11 +222,12 @@ function toConfig(raw: RawFlags, env: Env): Config {
     nonMasqueradeCidr: nonMasq,
     metricsBind: metricsBind === undefined ? undefined : Object.freeze(metricsBind),
     logLevel: logLevel(str(raw, "logLevel")),
+    testHooks: parseTestHooks(env),
   });
 }
 
 /**
- * Parses argv (without node and the script); `env` is read only for systemd's LISTEN_* variables. Throws a CriError of kind InvalidArgument with a message
+ * Parses argv (without node and the script); `env` is read only for systemd's LISTEN_* variables and the test-only hooks (test-hooks.ts). Throws a CriError of kind InvalidArgument with a message
  * naming the flag; never exits the process itself.
  */
 export function parseFlags(argv: readonly string[], env: Env = {}): FlagsResult {

@@ -1,9 +1,17 @@
 // Public surface of the Docker Engine API client. Knows nothing of CRI; imports only errors/log/util.
 export { compareApiVersions, minApiVersion } from "./api-version.js";
 export { ContainersApi } from "./containers-api.js";
+export type { ContainerCreateResult, ContainerListFilters, ContainerResourceUpdate } from "./containers-api.js";
+export { parseContainerInspect } from "./container-inspect.js";
+export type { ContainerConfig, ContainerHostConfig, ContainerInspect, ContainerMount, ContainerState, DeviceMapping, EndpointSettings, NetworkSettings, PortBinding } from "./container-inspect.js";
+export { parseContainerList } from "./container-summary.js";
+export type { ContainerSummary } from "./container-summary.js";
 export { DockerClient } from "./docker-client.js";
 export { ExecApi } from "./exec-api.js";
+export type { ContainerRuntimeInfo, ExecCreateOptions, ExecInspect, StdioAttach, TtySize } from "./exec-api.js";
 export { ImagesApi } from "./images-api.js";
+export type { DockerDiskUsage, ImageDeleteRecord, PullProgress, PullRequest } from "./images-api.js";
+export type { DockerImage, DockerImageConfig, DockerImageHistoryItem, DockerImageSummary } from "./image-types.js";
 export type { DockerClientOptions } from "./docker-client.js";
 export { parseEndpoint } from "./endpoint.js";
 export type { DockerEndpoint } from "./endpoint.js";

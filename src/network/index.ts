@@ -1,8 +1,11 @@
-export { findCniConfig, parseCniConfig } from "./cni-config.js";
-export type { CniNetworkConfig } from "./cni-config.js";
+export { findCniConfig } from "./cni/find-cni-config.js";
+export { parseCniConfig } from "./cni/cni-config.js";
+export type { CniNetworkConfig } from "./cni/cni-config.js";
 export { CniPlugin } from "./cni-plugin.js";
 export { KubenetPlugin, kubenetBinaries } from "./kubenet-plugin.js";
+export type { KubenetOptions } from "./kubenet-plugin.js";
 export { NoopPlugin } from "./noop-plugin.js";
-export { notReadyReason } from "./network-plugin.js";
+export { defaultExecTimeoutMs, notReadyReason } from "./network-plugin.js";
 export type { NetworkPlugin, NetworkPluginSettings, NetworkStatus } from "./network-plugin.js";
 export { probeNetworkPlugin } from "./probe-network-plugin.js";
+export type { PodNetwork, PodNetworkRef, PodNetworkResult, PodNetworkSetup, PodNetworkTeardownOptions, PodPortMapping } from "./pod-network.js";

@@ -3,9 +3,18 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { silentLogger } from "../log/index.js";
 import { CniPlugin } from "./cni-plugin.js";
 import { KubenetPlugin, kubenetBinaries } from "./kubenet-plugin.js";
 import type { NetworkPluginSettings } from "./network-plugin.js";
+
+async function waitFor(cond: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe("network plugin readiness", () => {
   let dir: string;
@@ -31,28 +40,40 @@ describe("network plugin readiness", () => {
   }
 
   it("cni: not ready without a config, naming the directory", async () => {
-    const s = await new CniPlugin(settings).status();
+    const s = await new CniPlugin(settings, silentLogger()).status();
     assert.equal(s.ready, false);
     assert.equal(s.reason, "NetworkPluginNotReady");
     assert.match(s.message, /cni config uninitialized: no network config found in .*conf/);
   });
 
-  it("cni: skips invalid files (sorted by name) and needs the plugin binaries", async () => {
+  it("cni: skips invalid files and configs whose plugins are missing (sorted by name), and notices changes", async () => {
     await writeFile(join(dir, "conf", "05-broken.conf"), "{ not json");
     await writeFile(join(dir, "conf", "10-net.conflist"), JSON.stringify({ cniVersion: "1.0.0", name: "pods", plugins: [{ type: "bridge" }, { type: "portmap" }] }));
     await writeFile(join(dir, "conf", "20-other.conf"), JSON.stringify({ cniVersion: "0.4.0", name: "other", type: "macvlan" }));
-    const plugin = new CniPlugin(settings);
-    let s = await plugin.status();
-    assert.equal(s.ready, false);
-    assert.match(s.message, /10-net.conflist needs CNI plugins not found .*: bridge, portmap/);
-    await addBinary("bridge");
-    await addBinary("portmap");
-    s = await plugin.status();
-    assert.deepEqual(s, { ready: true, reason: "", message: "" });
+    await writeFile(join(dir, "conf", "30-future.conf"), JSON.stringify({ cniVersion: "9.0.0", name: "future", type: "bridge" }));
+    const plugin = new CniPlugin(settings, silentLogger());
+    try {
+      let s = await plugin.status();
+      assert.equal(s.ready, false);
+      assert.match(s.message, /05-broken.conf: invalid JSON/);
+      assert.match(s.message, /10-net.conflist needs CNI plugins not found .*: bridge, portmap/);
+      assert.match(s.message, /20-other.conf needs CNI plugins not found .*: macvlan/);
+      assert.match(s.message, /30-future.conf: CNI version "9.0.0" is not supported/);
+      await addBinary("bridge");
+      await addBinary("portmap");
+      s = await plugin.status();
+      assert.deepEqual(s, { ready: true, reason: "", message: "" });
+      // The directory is watched: a config removed is noticed on the next call.
+      await rm(join(dir, "conf", "10-net.conflist"));
+      await waitFor(async () => !(await plugin.status()).ready);
+      assert.match((await plugin.status()).message, /20-other.conf needs CNI plugins not found .*: macvlan/);
+    } finally {
+      plugin.close();
+    }
   });
 
   it("kubenet: not ready until it has a pod CIDR and its plugins", async () => {
-    const plugin = new KubenetPlugin({ ...settings, pluginName: "kubenet" });
+    const plugin = new KubenetPlugin({ ...settings, pluginName: "kubenet" }, silentLogger());
     let s = await plugin.status();
     assert.equal(s.ready, false);
     assert.match(s.message, /lack of PodCIDR/);

@@ -1,8 +1,14 @@
 import type { NetworkPlugin, NetworkStatus } from "./network-plugin.js";
+import type { PodNetworkResult } from "./pod-network.js";
 
-/** --network-plugin="": pods use Docker's own bridge network, which is ready whenever Docker is. */
+/**
+ * --network-plugin="": pods use Docker's own bridge network, which is ready whenever Docker is.
+ * Docker wires the sandbox itself (network mode "default") and reports its IP in inspect, so setup
+ * and teardown have nothing to do.
+ */
 export class NoopPlugin implements NetworkPlugin {
   readonly name = "";
+  readonly sandboxNetworkMode = "default";
   #podCidr = "";
 
   status(): Promise<NetworkStatus> {
@@ -15,5 +21,13 @@ export class NoopPlugin implements NetworkPlugin {
 
   podCidr(): string {
     return this.#podCidr;
+  }
+
+  setUpPod(): Promise<PodNetworkResult> {
+    return Promise.resolve({ ips: [] });
+  }
+
+  tearDownPod(): Promise<void> {
+    return Promise.resolve();
   }
 }

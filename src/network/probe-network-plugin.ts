@@ -17,10 +17,10 @@ export async function probeNetworkPlugin(settings: NetworkPluginSettings, log: L
       plugin = new NoopPlugin();
       break;
     case "cni":
-      plugin = new CniPlugin(settings);
+      plugin = new CniPlugin(settings, log);
       break;
     case "kubenet":
-      plugin = new KubenetPlugin(settings);
+      plugin = new KubenetPlugin(settings, log);
       break;
   }
   if (settings.pluginName !== "") {

@@ -1,0 +1,62 @@
+/**
+ * ImageService latency with 50 images present: ListImages and ImageStatus through docker-cri against
+ * the Docker call a shim makes for them (`GET /images/json`, `GET /images/{name}/json`). The 50
+ * images are distinct (each a tiny import with its own content), so ListImages converts 50 entries
+ * and fills its per-id user cache once, as on a real node; they carry the bench's run label and are
+ * removed in teardown.
+ */
+import { ImageService } from "../src/gen/index.js";
+import { buildUniqueImage, removeRunImages } from "../test/kit/unique-image.js";
+import type { BenchCase, BenchContext } from "./bench.js";
+
+const imageCount = 50;
+
+function repoOf(ctx: BenchContext): string {
+  return `docker-cri-bench-${ctx.runId}`;
+}
+
+async function createImages(ctx: BenchContext): Promise<void> {
+  // A few at a time: dockerd serialises much of an import anyway.
+  for (let i = 0; i < imageCount; i += 5) {
+    await Promise.all(
+      Array.from({ length: Math.min(5, imageCount - i) }, (_, k) =>
+        buildUniqueImage(`${repoOf(ctx)}/img-${i + k}:v1`, { runId: ctx.runId, bytes: 512, user: k % 2 === 0 ? "1000" : "nobody" }),
+      ),
+    );
+  }
+}
+
+async function removeImages(ctx: BenchContext): Promise<void> {
+  await removeRunImages(ctx.runId);
+}
+
+export const cases: BenchCase[] = [
+  {
+    name: "ListImages",
+    description: `CRI ListImages vs GET /images/json, ${imageCount} images present`,
+    iterations: 100,
+    setup: createImages,
+    async shim({ cri }) {
+      const r = await cri.call(ImageService.method.listImages, {});
+      if (r.images.length < imageCount) throw new Error(`ListImages returned ${r.images.length} images`);
+    },
+    async direct({ docker }) {
+      await docker.request({ operation: "list_images", method: "GET", path: "/images/json" });
+    },
+    teardown: removeImages,
+  },
+  {
+    name: "ImageStatus",
+    description: `CRI ImageStatus by tag vs GET /images/{name}/json, ${imageCount} images present`,
+    iterations: 200,
+    setup: createImages,
+    async shim(ctx) {
+      const r = await ctx.cri.call(ImageService.method.imageStatus, { image: { image: `${repoOf(ctx)}/img-7:v1` } });
+      if (r.image === undefined) throw new Error("ImageStatus found no image");
+    },
+    async direct(ctx) {
+      await ctx.docker.request({ operation: "inspect_image", method: "GET", path: `/images/${repoOf(ctx)}/img-7:v1/json` });
+    },
+    teardown: removeImages,
+  },
+];

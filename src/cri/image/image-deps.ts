@@ -1,0 +1,14 @@
+import type { ImagesApi } from "../../docker/index.js";
+import type { ImagePuller } from "./image-puller.js";
+import type { ImageUserCache } from "./image-user-cache.js";
+import type { PinnedImages } from "./pinned-images.js";
+
+/** What the ImageService handlers share; built once by imageServiceImpl. */
+export interface ImageHandlerDeps {
+  readonly images: ImagesApi;
+  readonly puller: ImagePuller;
+  readonly pinned: PinnedImages;
+  readonly users: ImageUserCache;
+  /** Docker's root directory (`docker info` DockerRootDir), the image filesystem's mount point. */
+  readonly dockerRootDir: string;
+}

@@ -1,0 +1,110 @@
+import { DockerApiError, type ImagesApi } from "../../docker/index.js";
+import { CriError, hasKind, toCriError } from "../../errors/index.js";
+import type { AuthConfig } from "../../gen/index.js";
+import type { Logger } from "../../log/index.js";
+import { familiarName, formatReference, parseImageReference, referenceName, tryParseImageReference, withDefaultTag, type ImageReference } from "./image-reference.js";
+import { followPullProgress } from "./pull-progress.js";
+import { encodeRegistryAuth } from "./registry-auth.js";
+import { SharedOperations } from "./shared-operations.js";
+
+export interface ImagePullerOptions {
+  readonly images: Pick<ImagesApi, "pull" | "inspect">;
+  /** --image-pull-progress-deadline. */
+  readonly progressDeadlineMs: number;
+  /** How often a running pull logs its progress (10 s, as dockershim). */
+  readonly progressLogIntervalMs: number;
+}
+
+/**
+ * The one way images get pulled, for PullImage and for the pod sandbox's pause image alike:
+ * references normalised as Docker does, credentials encoded for Docker, concurrent pulls of one
+ * reference with the same credentials merged into one Docker pull, progress watched.
+ */
+export class ImagePuller {
+  readonly #opts: ImagePullerOptions;
+  readonly #pulls = new SharedOperations<string>();
+
+  constructor(opts: ImagePullerOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * Pulls `image` and returns its image ref: the repo digest of the pulled repository (else the first
+   * repo digest, else the image id), as cri-dockerd answers PullImage. `signal` detaches this caller
+   * only; the Docker pull stops when every caller waiting for it has gone.
+   */
+  async pull(image: string, auth: AuthConfig | undefined, signal: AbortSignal, log: Logger): Promise<string> {
+    const ref = withDefaultTag(parseImageReference(image));
+    const credentials = encodeRegistryAuth(auth);
+    // Credentials are part of the key (as a digest): a caller must never get an image pulled with
+    // someone else's credentials, nor fail because of someone else's wrong ones.
+    const key = `${formatReference(ref)}\n${credentials?.identity ?? ""}`;
+    if (this.#pulls.has(key)) log.info({ image: formatReference(ref) }, "Joining a pull of the same image already in progress");
+    return this.#pulls.run(key, signal, (shared) => this.#pullOnce(ref, credentials?.header, shared, log));
+  }
+
+  /**
+   * Makes sure `image` is present, pulling it anonymously when it is not (the pod sandbox's pause
+   * image). A property, so that it can be handed around without its object.
+   */
+  readonly ensureImage = async (image: string, signal: AbortSignal, log: Logger): Promise<void> => {
+    const ref = withDefaultTag(parseImageReference(image));
+    try {
+      await this.#opts.images.inspect(formatReference(ref), signal);
+      return;
+    } catch (err) {
+      if (!hasKind(err, "NotFound")) throw err;
+    }
+    log.info({ image: formatReference(ref) }, "Image is not present; pulling it");
+    await this.pull(image, undefined, signal, log);
+  };
+
+  async #pullOnce(ref: ImageReference, registryAuth: string | undefined, signal: AbortSignal, log: Logger): Promise<string> {
+    const image = formatReference(ref);
+    const started = performance.now();
+    const stall = new AbortController();
+    // Both signals live only as long as this pull, so AbortSignal.any cannot accumulate listeners.
+    const pullSignal = AbortSignal.any([signal, stall.signal]);
+    log.info({ image, withCredentials: registryAuth !== undefined }, "Pulling image");
+    let outcome;
+    try {
+      const messages = await this.#opts.images.pull(
+        // What the Go client sends: the familiar name, and the digest (which wins over a tag) or the tag.
+        { fromImage: familiarName(ref), tag: ref.digest ?? ref.tag ?? "latest", registryAuth },
+        pullSignal,
+      );
+      outcome = await followPullProgress(messages, {
+        image,
+        progressDeadlineMs: this.#opts.progressDeadlineMs,
+        logIntervalMs: this.#opts.progressLogIntervalMs,
+        log,
+        cancel: (reason) => { stall.abort(reason); },
+      });
+    } catch (err) {
+      // The stall's error already names the image and says why.
+      if (stall.signal.aborted) throw toCriError(stall.signal.reason);
+      throw pullFailure(image, err);
+    }
+    const pulled = await this.#opts.images.inspect(image, signal);
+    const imageRef = imageRefOf(ref, pulled.repoDigests) ?? pulled.id;
+    log.info({ image, imageRef, durationMs: Math.round(performance.now() - started), lastProgress: outcome.last }, "Pulled image");
+    return imageRef;
+  }
+}
+
+/** The repo digest of the repository that was pulled, else the first one. */
+function imageRefOf(ref: ImageReference, repoDigests: readonly string[]): string | undefined {
+  const name = referenceName(ref);
+  const own = repoDigests.find((d) => {
+    const parsed = tryParseImageReference(d);
+    return parsed !== undefined && referenceName(parsed) === name;
+  });
+  return own ?? repoDigests[0];
+}
+
+/** Names the image in every failure, keeping Docker's own words and the error's kind. */
+function pullFailure(image: string, err: unknown): CriError {
+  const e = toCriError(err);
+  const detail = e.cause instanceof DockerApiError ? e.cause.dockerMessage : e.message;
+  return new CriError(e.kind, `Cannot pull image "${image}": ${detail}`, { cause: e });
+}

@@ -1,0 +1,6 @@
+// Public surface of the ImageService family.
+export { ImagePuller } from "./image-puller.js";
+export type { ImagePullerOptions } from "./image-puller.js";
+export type { ImageHandlerDeps } from "./image-deps.js";
+export { parseImageReference, formatReference, withDefaultTag } from "./image-reference.js";
+export type { ImageReference } from "./image-reference.js";

@@ -1,0 +1,67 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { DockerImage } from "../../docker/index.js";
+import { CriError, hasKind } from "../../errors/index.js";
+import type { RemoveImageRequest, RemoveImageResponseSchema } from "../../gen/index.js";
+import type { RpcContext } from "../context.js";
+import type { ImageHandlerDeps } from "./image-deps.js";
+
+/**
+ * RemoveImage: removes the image the reference or id names, with every tag and digest it has (the
+ * kubelet removes images, not names). Idempotent: an image already gone is success.
+ *
+ * Never forced: Docker's force would also delete an image a stopped container still uses, leaving
+ * that container without its image. Instead, a plain delete by id removes an image named in one
+ * repository outright; when Docker refuses, either a container uses the image (FailedPrecondition
+ * naming it) or the image is named in several repositories, and untagging each name in turn removes
+ * it with the last one.
+ */
+export async function removeImage(deps: Pick<ImageHandlerDeps, "images">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
+  const spec = request.image?.image ?? "";
+  if (spec === "") throw new CriError("InvalidArgument", 'RemoveImage needs an image: "image.image" is empty');
+  const { images } = deps;
+  let img: DockerImage;
+  try {
+    img = await images.inspect(spec, ctx.signal);
+  } catch (err) {
+    if (hasKind(err, "NotFound")) return {};
+    throw err;
+  }
+  const conflict = await tryRemove(() => images.remove(img.id, ctx.signal));
+  if (conflict === undefined) {
+    ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
+    return {};
+  }
+  const users = await images.containersUsing(img.id, ctx.signal);
+  if (users.length > 0) throw refused(spec, users, conflict);
+  for (const name of [...img.repoTags, ...img.repoDigests, img.id]) {
+    if (name.startsWith("<none>")) continue;
+    // The last name's untag deletes the image, and the id finds nothing left. A conflict here is a
+    // container created meanwhile, or an image built on this one.
+    const late = await tryRemove(() => images.remove(name, ctx.signal));
+    if (late !== undefined) throw refused(spec, await images.containersUsing(img.id, ctx.signal), late);
+  }
+  ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
+  return {};
+}
+
+/** Deletes; undefined when it went through or found nothing, Docker's refusal on a conflict. */
+async function tryRemove(remove: () => Promise<unknown>): Promise<CriError | undefined> {
+  try {
+    await remove();
+    return undefined;
+  } catch (err) {
+    if (hasKind(err, "NotFound")) return undefined;
+    if (hasKind(err, "FailedPrecondition")) return err;
+    throw err;
+  }
+}
+
+function refused(spec: string, containers: readonly string[], conflict: CriError): CriError {
+  if (containers.length === 0) {
+    return new CriError("FailedPrecondition", `Cannot remove image "${spec}": ${conflict.message}`, { cause: conflict });
+  }
+  const shown = containers.slice(0, 3).map((id) => `"${id.slice(0, 12)}"`).join(", ");
+  const more = containers.length > 3 ? ` and ${containers.length - 3} more` : "";
+  const noun = containers.length === 1 ? "container" : "containers";
+  return new CriError("FailedPrecondition", `Cannot remove image "${spec}": it is in use by ${noun} ${shown}${more}; remove the ${noun} first`, { cause: conflict });
+}

@@ -1,0 +1,93 @@
+import { NamespaceMode, type PodSandboxConfig } from "../../gen/index.js";
+import {
+  containerNameLabel,
+  containerTypeLabel,
+  containerTypeSandbox,
+  dockerUser,
+  expectedCgroupParent,
+  makeLabels,
+  makePortBindings,
+  runtimeHandlerLabel,
+  sandboxContainerName,
+  seccompSecurityOpts,
+  selinuxSecurityOpts,
+} from "../translate/index.js";
+
+/**
+ * dockershim's sandbox defaults: a small CPU share (the pause container only holds namespaces) and
+ * an OOM score that makes the sandbox one of the last things the kernel kills, since killing it
+ * takes the whole pod's network with it. The score is clamped to what the host allows.
+ */
+const sandboxCpuShares = 2;
+const sandboxOomScoreAdj = -998;
+
+export interface SandboxDockerConfigInput {
+  readonly config: PodSandboxConfig;
+  readonly image: string;
+  /** The CRI runtime handler as asked ("" for none) and the Docker runtime it resolved to. */
+  readonly runtimeHandler: string;
+  readonly dockerRuntime: string | undefined;
+  /** The network plugin's mode for sandboxes that do not use the host's network. */
+  readonly podNetworkMode: "default" | "none";
+  readonly cgroupDriver: "cgroupfs" | "systemd";
+  readonly minOomScoreAdj: number;
+  /** Reads a localhost seccomp profile; tests replace it. */
+  readonly readProfile?: (path: string) => Promise<string>;
+}
+
+/**
+ * The body of `POST /containers/create` for a pod's pause container. Everything that identifies the
+ * pod is in the name (see naming.ts) and labels, so Docker alone can rebuild the pod after a restart.
+ */
+export async function sandboxDockerConfig(input: SandboxDockerConfigInput): Promise<Record<string, unknown>> {
+  const { config } = input;
+  const linux = config.linux;
+  const sc = linux?.securityContext;
+  const ns = sc?.namespaceOptions;
+  const hostNetwork = ns?.network === NamespaceMode.NODE;
+
+  const labels = makeLabels(config.labels, config.annotations);
+  labels[containerTypeLabel] = containerTypeSandbox;
+  // cAdvisor and dockershim's summary API recognise the infra container by this name.
+  labels[containerNameLabel] = sandboxContainerName;
+  if (input.runtimeHandler !== "") labels[runtimeHandlerLabel] = input.runtimeHandler;
+
+  const { exposedPorts, portBindings } = makePortBindings(config.portMappings);
+
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the kubelet of older releases still sends only the deprecated path; it is read when the profile is unset
+  const legacySeccomp = sc?.seccompProfilePath ?? "";
+  const securityOpt = [
+    // The pause process never needs to gain privileges; dockershim always set this.
+    "no-new-privileges",
+    ...(await seccompSecurityOpts(sc?.seccomp, legacySeccomp, "runtime-default", input.readProfile)),
+    ...selinuxSecurityOpts(sc?.selinuxOptions),
+  ];
+
+  const hostConfig: Record<string, unknown> = {
+    NetworkMode: hostNetwork ? "host" : input.podNetworkMode,
+    // "shareable" lets the pod's containers join the sandbox's IPC namespace with container:<id>.
+    IpcMode: ns?.ipc === NamespaceMode.NODE ? "host" : "shareable",
+    // The sandbox's PID namespace is the one app containers share, so POD and CONTAINER mean the same here.
+    ...(ns?.pid === NamespaceMode.NODE ? { PidMode: "host" } : {}),
+    PortBindings: portBindings,
+    Sysctls: { ...(linux?.sysctls ?? {}) },
+    CgroupParent: expectedCgroupParent(input.cgroupDriver, linux?.cgroupParent ?? ""),
+    CpuShares: sandboxCpuShares,
+    OomScoreAdj: Math.max(sandboxOomScoreAdj, input.minOomScoreAdj),
+    SecurityOpt: securityOpt,
+    Privileged: sc?.privileged ?? false,
+    ReadonlyRootfs: sc?.readonlyRootfs ?? false,
+    GroupAdd: (sc?.supplementalGroups ?? []).map((g) => g.toString()),
+  };
+  if (input.dockerRuntime !== undefined) hostConfig.Runtime = input.dockerRuntime;
+
+  const user = dockerUser(sc?.runAsUser, sc?.runAsGroup);
+  return {
+    Hostname: config.hostname,
+    Image: input.image,
+    Labels: labels,
+    ...(user === "" ? {} : { User: user }),
+    ExposedPorts: exposedPorts,
+    HostConfig: hostConfig,
+  };
+}

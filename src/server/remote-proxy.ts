@@ -1,0 +1,242 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import {
+  Client,
+  credentials,
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type StatusObject,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { Server as NetServer, Socket } from "node:net";
+import { unlink } from "node:fs/promises";
+import { CriError } from "../errors/index.js";
+import type { Logger } from "../log/index.js";
+import type { RpcMetrics } from "../metrics/index.js";
+import type { GrpcServer } from "./grpc-server.js";
+import { maxMessageBytes } from "./grpc-server.js";
+import { listenEndpoint, type ListenTarget } from "./listen-endpoint.js";
+import { nextRequestId } from "./request-id.js";
+import { codeName } from "./status-code.js";
+
+export interface RemoteProxyOptions {
+  /** Where we serve CRI (the kubelet's --container-runtime-endpoint). */
+  readonly target: ListenTarget;
+  /** --remote-runtime-endpoint: the CRI socket every call is forwarded to. */
+  readonly remoteEndpoint: string;
+  /** The services whose every method is forwarded (RuntimeService and ImageService). */
+  readonly services: readonly DescService[];
+  readonly log: Logger;
+  readonly metrics: RpcMetrics;
+  /** How long start waits to see the remote answer before it warns (it serves either way). */
+  readonly connectWarnMs?: number;
+}
+
+/** Same read-only set as the boundary: polled RPCs log at debug. */
+const readOnly = /^(Version|Status|RuntimeConfig|ImageFsInfo|ImageStatus|List.*|Stream.*|.*Status|.*Stats|GetContainerEvents)$/;
+
+/**
+ * Headers that belong to one HTTP/2 hop, not to the call: grpc-js sets its own user agent, timeout and
+ * encodings on the outgoing call, and pseudo-headers are not metadata.
+ */
+function forwardable(md: Metadata): Metadata {
+  const out = new Metadata();
+  for (const key of Object.keys(md.getMap())) {
+    if (key.startsWith(":") || key.startsWith("grpc-") || key === "user-agent" || key === "content-type" || key === "te" || key === "host") continue;
+    // getMap() keeps only the first value of a repeated key; get() returns them all.
+    for (const v of md.get(key)) out.add(key, v);
+  }
+  return out;
+}
+
+/** `unix:///path` or `/path` → the grpc-js target; anything else is refused, naming the flag. */
+export function remoteTarget(endpoint: string): string {
+  if (endpoint.startsWith("unix://") && endpoint.slice("unix://".length).startsWith("/")) return endpoint;
+  if (endpoint.startsWith("/")) return `unix://${endpoint}`;
+  throw new CriError("InvalidArgument", `Invalid --remote-runtime-endpoint "${endpoint}": use a unix socket path or unix:///path`);
+}
+
+/**
+ * A caller's deadline usually expires on the caller's side first, and reaches us as a cancellation
+ * (RST_STREAM) a few milliseconds before our copy of it (grpc-timeout is relative and rounded); grpc-js
+ * also ends a server call whose deadline passed as "cancelled". Either way the remote call is cancelled,
+ * but what happened is the deadline, and that is what the metrics and log should say.
+ */
+const deadlineSlackMs = 100;
+
+function effectiveStatus(st: StatusObject, deadline: Date | number): StatusObject {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (st.code === status.CANCELLED && Number.isFinite(ms) && Date.now() + deadlineSlackMs >= ms) {
+    return { ...st, code: status.DEADLINE_EXCEEDED, details: "Deadline exceeded" };
+  }
+  return st;
+}
+
+interface ProxyScope {
+  readonly log: Logger;
+  finish(st: { code: status; details: string }): void;
+}
+
+/**
+ * Serves RuntimeService and ImageService as a transparent proxy to another CRI runtime: the
+ * --container-runtime=remote of the seed design, where the kubelet's own dockershim handed CRI to a
+ * remote runtime. Messages are never decoded: request and response bytes, metadata in both
+ * directions (headers and trailers), the status code and message pass through unchanged, and the
+ * client's deadline and cancellation follow the call to the remote. What we add is our request-id
+ * logging and the same RPC metrics as in docker mode.
+ */
+export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcServer> {
+  const target = remoteTarget(opts.remoteEndpoint);
+  const client = new Client(target, credentials.createInsecure(), {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+  });
+  const server = new Server({
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+  });
+  const identity = (b: Buffer): Buffer => b;
+
+  const openScope = (method: DescMethod): ProxyScope => {
+    const started = process.hrtime.bigint();
+    const log = opts.log.child({ rpc: method.name, requestId: nextRequestId(), remote: opts.remoteEndpoint });
+    const level = readOnly.test(method.name) ? "debug" : "info";
+    let finished = false;
+    return {
+      log,
+      finish(st) {
+        if (finished) return;
+        finished = true;
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const code = codeName(st.code);
+        opts.metrics.observe(method.name, code, seconds);
+        const fields = { durationMs: Math.round(seconds * 1e6) / 1e3, code };
+        if (st.code === status.OK) log[level](fields, `${method.name} succeeded (forwarded)`);
+        else if (st.code === status.INTERNAL || st.code === status.UNKNOWN) log.error({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
+        else if (st.code === status.UNAVAILABLE || st.code === status.DEADLINE_EXCEEDED) log.warn({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
+        else log[level]({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
+      },
+    };
+  };
+
+  const unary = (path: string, method: DescMethod) => (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    const scope = openScope(method);
+    let response: Buffer | undefined;
+    const out: ClientUnaryCall = client.makeUnaryRequest(path, identity, identity, call.request, forwardable(call.metadata), { deadline: call.getDeadline() }, (_err, value?: Buffer) => {
+      response = value;
+    });
+    const onCancel = (): void => { out.cancel(); };
+    call.once("cancelled", onCancel);
+    out.on("metadata", (md: Metadata) => { call.sendMetadata(forwardable(md)); });
+    // The status event follows the callback and carries the trailers, for success and failure alike.
+    out.on("status", (received: StatusObject) => {
+      const st = effectiveStatus(received, call.getDeadline());
+      call.off("cancelled", onCancel);
+      scope.finish(st);
+      const trailers = forwardable(st.metadata);
+      if (st.code === status.OK && response !== undefined) callback(null, response, trailers);
+      else callback({ code: st.code, details: st.details, metadata: trailers });
+    });
+  };
+
+  const serverStream = (path: string, method: DescMethod) => (call: ServerWritableStream<Buffer, Buffer>): void => {
+    const scope = openScope(method);
+    const out: ClientReadableStream<Buffer> = client.makeServerStreamRequest(path, identity, identity, call.request, forwardable(call.metadata), { deadline: call.getDeadline() });
+    const onCancel = (): void => { out.cancel(); };
+    call.once("cancelled", onCancel);
+    // Backpressure: a slow kubelet pauses the remote's stream instead of growing our buffers.
+    const onDrain = (): void => { out.resume(); };
+    call.on("drain", onDrain);
+    out.on("metadata", (md: Metadata) => { call.sendMetadata(forwardable(md)); });
+    out.on("data", (chunk: Buffer) => {
+      if (!call.write(chunk)) out.pause();
+    });
+    // Failures arrive as a status event too; without an error listener the stream would throw.
+    out.on("error", () => undefined);
+    out.on("status", (received: StatusObject) => {
+      const st = effectiveStatus(received, call.getDeadline());
+      call.off("cancelled", onCancel);
+      call.off("drain", onDrain);
+      scope.finish(st);
+      const trailers = forwardable(st.metadata);
+      if (st.code === status.OK) call.end(trailers);
+      else call.emit("error", { code: st.code, details: st.details, metadata: trailers });
+    });
+  };
+
+  for (const service of opts.services) {
+    const definition: Record<string, ServiceDefinition[string]> = {};
+    const handlers: UntypedServiceImplementation = {};
+    for (const method of service.methods) {
+      const path = `/${service.typeName}/${method.name}`;
+      if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
+        // CRI v1 has neither client- nor bidi-streaming RPCs; a future one would need its own forwarder.
+        throw new CriError("Internal", `Cannot proxy ${path}: ${method.methodKind} RPCs are not supported`);
+      }
+      const streaming = method.methodKind === "server_streaming";
+      definition[method.name] = {
+        path,
+        requestStream: false,
+        responseStream: streaming,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+        originalName: method.localName,
+      };
+      handlers[method.name] = streaming ? serverStream(path, method) : unary(path, method);
+    }
+    server.addService(definition, handlers);
+  }
+
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const sockets = new Set<Socket>();
+  let net: NetServer;
+  try {
+    net = await listenEndpoint(opts.target, (socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      injector.injectConnection(socket);
+    });
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  opts.log.info({ endpoint: opts.target.kind === "unix" ? `unix://${opts.target.path}` : `fd://${opts.target.fd}`, remote: opts.remoteEndpoint }, "Serving CRI as a proxy to the remote runtime");
+  const warnMs = opts.connectWarnMs ?? 2_000;
+  client.waitForReady(Date.now() + warnMs, (err) => {
+    if (err !== undefined) opts.log.warn({ remote: opts.remoteEndpoint, waitedMs: warnMs }, "The remote runtime does not answer yet; calls fail with Unavailable until it does");
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop(graceMs) {
+      stopping ??= (async () => {
+        net.close();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            opts.log.warn({ graceMs, connections: sockets.size }, "In-flight calls did not finish in time; closing them");
+            server.forceShutdown();
+            for (const s of sockets) s.destroy();
+            resolve();
+          }, graceMs);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        injector.destroy();
+        client.close();
+        if (opts.target.kind === "unix") await unlink(opts.target.path).catch(() => undefined);
+      })();
+      return stopping;
+    },
+  };
+}
