@@ -14,8 +14,9 @@ export interface RequestCacheOptions {
 }
 
 /**
- * Single-use tokens for the URLs Exec, Attach and PortForward hand out. A token is 8 characters of
- * unpadded base64url from 6 random bytes (as the kubelet's), expires after `ttlMs`, and is removed
+ * Single-use tokens for the URLs Exec, Attach and PortForward hand out. A token is 22 characters of
+ * unpadded base64url from 16 random bytes — 128 bits, where the kubelet used 48, since the token is
+ * the only credential the streaming server checks — expires after `ttlMs`, and is removed
  * by the first lookup whether or not it had expired. Expired entries are collected on every insert,
  * so the in-flight limit counts only live tokens. Insertion order is expiry order (one TTL for all),
  * which makes collection a scan from the oldest.
@@ -67,5 +68,5 @@ export class RequestCache<T> {
 }
 
 function newToken(): string {
-  return randomBytes(6).toString("base64url");
+  return randomBytes(16).toString("base64url");
 }

@@ -46,7 +46,7 @@ describe("Attach", { timeout: 120_000 }, () => {
   it("attaches to a running container over SPDY: stdin in, stdout and stderr out, ends when stdin ends", async () => {
     const id = await createContainer({ name: "attach", cmd: echoLoop, openStdin: true });
     const { url } = await cri.call(RuntimeService.method.attach, { containerId: id, stdin: true, stdout: true, stderr: true });
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/[A-Za-z0-9_-]{8}$/);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/[A-Za-z0-9_-]{22}$/);
     const cmd = await openRemoteCommand(url, { stdin: true, stdout: true, stderr: true });
     cmd.stdin?.write("hello\n");
     await cmd.stdout?.waitFor(/got:hello\n/);

@@ -56,7 +56,7 @@ describe("Exec over SPDY", { timeout: 120_000 }, () => {
 
   it("returns an absolute http:// URL whose token works once", async () => {
     const url = await execUrl({ cmd: ["echo", "hi"], stdout: true });
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]{8}$/);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]{22}$/);
     const cmd = await openRemoteCommand(url, { stdout: true });
     assert.equal(cmd.protocol, "v4.channel.k8s.io", "a client offering v5…v1 gets v4 over SPDY");
     const out = await cmd.done();

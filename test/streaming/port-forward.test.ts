@@ -92,7 +92,7 @@ describe("PortForward", { timeout: 120_000 }, () => {
     await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: pod, port: [70000] }), (e) => isGrpcError(e, status.INVALID_ARGUMENT, /70000/));
     await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: `nope-${randomBytes(4).toString("hex")}` }), (e) => isGrpcError(e, status.NOT_FOUND));
     const url = await pfUrl();
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/[A-Za-z0-9_-]{8}$/);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/[A-Za-z0-9_-]{22}$/);
   });
 
   it("forwards to IPv4 and IPv6 servers over SPDY, two connections at once on one session", async () => {
