@@ -85,6 +85,15 @@ registry_test_packages() {
   command -v htpasswd >/dev/null 2>&1 || echo apache2-utils
 }
 
+# Prints, one a line, the missing packages pod networking needs: Debian's CNI plugins (bridge, host-local,
+# loopback, portmap, firewall in /usr/lib/cni) for --network-plugin=cni/kubenet and the network tests,
+# iproute2 (ip netns) and iptables (kubenet's masquerade and forward rules).
+network_packages() {
+  pkg_installed containernetworking-plugins || echo containernetworking-plugins
+  command -v ip >/dev/null 2>&1 || echo iproute2
+  command -v iptables >/dev/null 2>&1 || echo iptables
+}
+
 # --- node --------------------------------------------------------------------------------------------
 
 version_at_least() { # version_at_least HAVE WANT

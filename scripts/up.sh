@@ -7,7 +7,8 @@
 # Without a --network-plugin flag it adds --network-plugin= (Docker's bridge networking), so the node is
 # network-ready without a CNI configuration.
 # Installs with apt only what is missing: docker.io (unless some dockerd exists), busybox-static and a C
-# toolchain (for the test images), nodejs/npm only when node is missing and apt offers ≥ 20.19.
+# toolchain (for the test images), containernetworking-plugins (CNI/kubenet and the network tests),
+# nodejs/npm only when node is missing and apt offers ≥ 20.19.
 # Then: npm ci (skipped when node_modules is already current) and npm run build; stops the docker-cri
 # this script started before (pid file), starts the new one with nohup and waits until its socket
 # accepts connections. Re-running it is harmless: it replaces the running docker-cri.
@@ -89,7 +90,7 @@ main() {
   cd "$ROOT"
 
   local pkgs=()
-  mapfile -t pkgs < <(dockerd_packages; test_image_packages build-essential; registry_test_packages)
+  mapfile -t pkgs < <(dockerd_packages; test_image_packages build-essential; registry_test_packages; network_packages)
   ((${#pkgs[@]} == 0)) || apt_install "${pkgs[@]}"
   ensure_node
   ensure_dockerd

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { silentLogger } from "../../src/log/index.js";
 import { CniPlugin, type NetworkPluginSettings, type PodNetworkSetup } from "../../src/network/index.js";
-import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, skipWithoutPlugins, testSubnets, type Netns } from "./net-kit.js";
+import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "./net-kit.js";
 
 const available = await haveCniPlugins();
 
@@ -60,13 +60,13 @@ describe("CNI with real plugins", { skip: available ? false : skipWithoutPlugins
             type: "bridge",
             bridge,
             isGateway: true,
-            ipMasq: false,
+            ipMasq: true,
             hairpinMode: true,
             ipam: { type: "host-local", dataDir: ipamDir, ranges: [[{ subnet: subnets.v4 }], [{ subnet: subnets.v6 }]], routes: [{ dst: "0.0.0.0/0" }, { dst: "::/0" }] },
           },
           { type: "portmap", capabilities: { portMappings: true } },
           // Docker sets FORWARD's policy to DROP and br_netfilter sends bridged traffic through it.
-          ...(withFirewall ? [{ type: "firewall" }] : []),
+          ...(withFirewall ? [{ type: "firewall" }, { type: "bandwidth", capabilities: { bandwidth: true } }] : []),
         ],
       }),
     );
@@ -102,7 +102,7 @@ describe("CNI with real plugins", { skip: available ? false : skipWithoutPlugins
     const plugin = newPlugin();
     const [nsA, nsB] = namespaces;
     assert.ok(nsA !== undefined && nsB !== undefined);
-    const a = await plugin.setUpPod(pod(nsA, "a"), AbortSignal.timeout(60_000));
+    const a = await plugin.setUpPod(pod(nsA, "a", { annotations: { "kubernetes.io/ingress-bandwidth": "10M" } }), AbortSignal.timeout(60_000));
     const b = await plugin.setUpPod(pod(nsB, "b", { portMappings: [{ protocol: "tcp", containerPort: 8080, hostPort, hostIp: "" }] }), AbortSignal.timeout(60_000));
     const v4Prefix = subnets.v4.replace(/0\/24$/, "");
     const v6Prefix = subnets.v6.replace(/::\/64$/, ":");
@@ -116,6 +116,10 @@ describe("CNI with real plugins", { skip: available ? false : skipWithoutPlugins
     const addrs = await inNetns(nsA, ["ip", "-o", "addr", "show"]);
     assert.match(addrs.stdout, new RegExp(`eth0\\s+inet ${(a.ips[0] ?? "").replace(/\./g, "\\.")}/24`));
     assert.match(addrs.stdout, /lo\s+inet 127\.0\.0\.1\/8/);
+
+    // The bandwidth plugin shaped pod A's traffic from its annotation (a token bucket on its host-side veth).
+    const shaped = await run("tc", ["qdisc", "show"]);
+    assert.match(shaped.stdout, /qdisc tbf .* rate 10Mbit/);
 
     // Pod to pod, both families.
     const [bV4, bV6] = b.ips;
@@ -133,6 +137,7 @@ describe("CNI with real plugins", { skip: available ? false : skipWithoutPlugins
     await server;
 
     await plugin.tearDownPod(pod(nsA, "a"), AbortSignal.timeout(60_000));
+    assert.doesNotMatch((await run("tc", ["qdisc", "show"])).stdout, /qdisc tbf .* rate 10Mbit/, "the shaping went with the pod");
     await plugin.tearDownPod(pod(nsB, "b", { portMappings: [{ protocol: "tcp", containerPort: 8080, hostPort, hostIp: "" }] }), AbortSignal.timeout(60_000));
     assert.deepEqual(await allocatedIps(ipamDir, network), [], "host-local released every address");
     assert.deepEqual(await readdir(join(dir, "cache", "results")), [], "no cache record left");
