@@ -7,9 +7,9 @@ import importX from "eslint-plugin-import-x";
 
 /** Each layer and the folders it must never import from. */
 const layers = [
-  { from: "src/errors", upper: ["src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/log", upper: ["src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/util", upper: ["src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/errors", upper: ["src/logs", "src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/log", upper: ["src/logs", "src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/util", upper: ["src/logs", "src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/docker", upper: ["src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/network", upper: ["src/docker", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/store", upper: ["src/docker", "src/network", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
@@ -22,6 +22,8 @@ const layers = [
   { from: "src/app.ts", upper: ["src/main.ts"] },
   // Host operations (runtime cgroup, OOM score, sd_notify): a leaf beside docker/network/store.
   { from: "src/host", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
+  // Container log copier (CRI-format log files): a leaf beside docker/network/store.
+  { from: "src/logs", upper: ["src/docker", "src/network", "src/store", "src/host", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
   // `docker-cri doctor`: an upper layer like app.ts, run only from main.
   { from: "src/doctor", upper: ["src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
 ];

@@ -25,6 +25,18 @@ CRI_LOG=${DOCKER_CRI_LOG:-/var/log/docker-cri.log}
 CRI_PIDFILE=${DOCKER_CRI_PIDFILE:-/run/docker-cri.pid}
 CRI_WAIT_SECONDS=${DOCKER_CRI_WAIT_SECONDS:-30}
 CRI_MAIN=dist/src/main.js
+LOCAL_PAUSE_IMAGE=docker-cri/pause:local
+
+# True when GET $1 on the Docker API answers 2xx.
+docker_api_ok() {
+  node -e '
+    const req = require("node:http").get({ socketPath: "/var/run/docker.sock", path: process.argv[1] }, (res) => {
+      res.resume();
+      process.exit(res.statusCode >= 200 && res.statusCode < 300 ? 0 : 1);
+    });
+    req.on("error", () => process.exit(1));
+  ' "$1" 2>/dev/null
+}
 
 # The socket docker-cri will serve: its --container-runtime-endpoint flag if given, else the default.
 cri_socket() {
@@ -119,6 +131,20 @@ main() {
     [[ $arg == --network-plugin || $arg == --network-plugin=* ]] && plugin_given=1
   done
   [[ -n $plugin_given ]] || args+=(--network-plugin=)
+
+  # The pause image: these machines cannot reach registry.k8s.io, so unless the caller names a pause
+  # image, or the default one is already in Docker, build a local one (test/kit/pause/pause.c: static,
+  # exits on SIGTERM, reaps children) and use it.
+  local infra_given=""
+  for arg in "$@"; do
+    [[ $arg == --pod-infra-container-image || $arg == --pod-infra-container-image=* ]] && infra_given=1
+  done
+  if [[ -z $infra_given ]] && ! docker_api_ok "/images/registry.k8s.io/pause:3.10/json"; then
+    log "registry.k8s.io/pause:3.10 is not in Docker; building the local pause image $LOCAL_PAUSE_IMAGE"
+    node --import tsx -e "import('./test/kit/images.ts').then((m) => m.ensureTestImages({ refs: { pause: '$LOCAL_PAUSE_IMAGE' } }))" ||
+      die "could not build the local pause image"
+    args+=(--pod-infra-container-image="$LOCAL_PAUSE_IMAGE")
+  fi
   set -- "${args[@]}"
 
   stop_previous

@@ -13,6 +13,9 @@ import { startRuntimeCgroupManager, type RuntimeCgroupManager } from "./host/ind
 import { CheckpointStore, NameRegistrar, openCheckpointDir } from "./store/index.js";
 import { createStreamingService, startStreamingServer, type StreamingServer } from "./streaming/index.js";
 import { dockerStreamingRuntime, type StreamingDeps } from "./cri/index.js";
+import { ImageIdentities, killProcessTree, listHostDevices, readHostSecurity, type ContainerDeps } from "./cri/index.js";
+import { createContainerLogManager, type ContainerLogManagerHandle } from "./logs/index.js";
+import { join } from "node:path";
 import { readHostLimits } from "./util/host-limits.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 
@@ -60,9 +63,12 @@ export function buildApp(config: Config, log: Logger): App {
   let metricsServer: MetricsServer | undefined;
   let grpc: GrpcServer | undefined;
   let runtimeCgroups: RuntimeCgroupManager | undefined;
+  let containerLogs: ContainerLogManagerHandle | undefined;
 
   const release = async (graceMs: number): Promise<void> => {
     await grpc?.stop(graceMs);
+    // After the last RPC: saves every log copy's offset, so that the next start resumes exactly there.
+    await containerLogs?.close();
     await runtimeCgroups?.stop();
     await streaming?.close();
     await metricsServer?.close();
@@ -198,10 +204,40 @@ export function buildApp(config: Config, log: Logger): App {
     });
     streaming.addRoute(streamingService.route);
     const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer: lookupStreamTarget, lookupSandbox: lookupStreamTarget };
+    // --- container deps ---
+    // What the host allows of privileged mode and AppArmor, read once; a host whose capability
+    // bounding set is not full gets privileged containers (and "ALL") as the host's capabilities.
+    const hostSecurity = await readHostSecurity(await readHostLimits());
+    if (!hostSecurity.capabilities.full) {
+      log.warn({ boundingCapabilities: hostSecurity.capabilities.bounding.length }, "This host limits capabilities (its bounding set is not full): privileged containers and capability ALL get the host's capabilities instead of Docker's privileged mode");
+    }
+    // Each container's output goes from Docker's json-file log into the kubelet's log file; the copy
+    // state lives under the root directory so that a restart resumes every copy where it stopped.
+    containerLogs = createContainerLogManager({ stateDir: join(config.rootDirectory, "container-logs"), log: log.child({ component: "container-logs" }), mode: config.containerLogMode });
+    const appContainers = await docker.containers.list({ all: true, filters: { label: ["io.kubernetes.docker.type=container"] } }, AbortSignal.timeout(config.runtimeRequestTimeoutMs));
+    await containerLogs.resumeAll(appContainers.map((c) => c.id)).catch((err: unknown) => {
+      log.warn({ err }, "Cannot resume every container log copy");
+    });
+    const containerDeps: ContainerDeps = {
+      containers: docker.containers,
+      exec: docker.exec,
+      images: new ImageIdentities(docker.images),
+      logs: containerLogs,
+      flushedLogs: new Set(),
+      locks: new KeyedMutex(),
+      cgroupDriver: dockerDriver,
+      minOomScoreAdj: sandboxDeps.hostLimits.minOomScoreAdj,
+      capabilities: hostSecurity.capabilities,
+      apparmorEnabled: hostSecurity.apparmorEnabled,
+      apiVersion: () => docker.apiVersion,
+      hostDevices: () => listHostDevices(),
+      killProcessTree: (pid, peer) => killProcessTree(pid, peer),
+      cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
+    };
     grpc = await startGrpcServer({
       target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
       services: [
-        { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps }) },
+        { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps, container: containerDeps }) },
         { service: ImageService, impl: imageServiceImpl(imageDeps) },
       ],
       log,

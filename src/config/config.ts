@@ -14,6 +14,10 @@ export type HairpinMode = (typeof hairpinModes)[number];
 export const networkPlugins = ["", "cni", "kubenet"] as const;
 export type NetworkPluginName = (typeof networkPlugins)[number];
 
+/** "cri": docker-cri writes each container's CRI-format log file; "json-symlink": cri-dockerd's symlink to Docker's json-file log. */
+export const containerLogModes = ["cri", "json-symlink"] as const;
+export type ContainerLogMode = (typeof containerLogModes)[number];
+
 /** Where the CRI socket comes from: a path we create, or an fd systemd passed us (fd://). */
 export type Endpoint = { kind: "unix"; path: string } | { kind: "fd"; fd: number };
 
@@ -47,6 +51,7 @@ export interface Config {
   /** undefined disables the metrics endpoint. */
   readonly metricsBind: { readonly host: string; readonly port: number } | undefined;
   readonly logLevel: LogLevel;
+  readonly containerLogMode: ContainerLogMode;
   /** Test-only pause points from the environment (all 0 in production); see test-hooks.ts. */
   readonly testHooks: TestHooks;
 }

@@ -4,10 +4,12 @@ import { logLevels, type LogLevel } from "../log/index.js";
 import { parseBindAddress, parseCidr, parseCidrList } from "../util/net-address.js";
 import {
   cgroupDrivers,
+  containerLogModes,
   containerRuntimes,
   hairpinModes,
   networkPlugins,
   type CgroupDriverName,
+  type ContainerLogMode,
   type Config,
   type ContainerRuntime,
   type Endpoint,
@@ -53,6 +55,7 @@ const defaults = {
   nonMasqueradeCidr: "10.0.0.0/8",
   metricsBindAddress: "127.0.0.1:9966",
   logLevel: "info",
+  containerLogMode: "cri",
 } as const;
 
 function buildCommand(): Command {
@@ -89,6 +92,7 @@ function buildCommand(): Command {
   cmd.addOption(new Option("--ipv6-dual-stack [bool]", "Enable dual-stack (IPv4 and IPv6) pod networking.").default(false).argParser(parseBoolFlag));
   opt("--non-masquerade-cidr <cidr>", "Traffic to addresses outside this range is masqueraded (kubenet).", defaults.nonMasqueradeCidr);
   opt("--metrics-bind-address <addr>", "ip:port where /metrics is served; empty disables it.", defaults.metricsBindAddress);
+  opt("--container-log-mode <mode>", `How container logs reach the kubelet's log path: "cri" (docker-cri writes CRI-format files, ReopenContainerLog works) or "json-symlink" (cri-dockerd's symlink to Docker's json-file log).`, defaults.containerLogMode);
   opt("--log-level <level>", `Log level: ${logLevels.join(", ")} (also panic, warning).`, defaults.logLevel);
   cmd.addOption(new Option("--version", "Print the version and exit."));
   cmd.addOption(new Option("--buildinfo", "Print build information and exit."));
@@ -222,6 +226,7 @@ function toConfig(raw: RawFlags, env: Env): Config {
     nonMasqueradeCidr: nonMasq,
     metricsBind: metricsBind === undefined ? undefined : Object.freeze(metricsBind),
     logLevel: logLevel(str(raw, "logLevel")),
+    containerLogMode: oneOf<ContainerLogMode>("container-log-mode", str(raw, "containerLogMode"), containerLogModes),
     testHooks: parseTestHooks(env),
   });
 }

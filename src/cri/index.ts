@@ -11,3 +11,8 @@ export { dockerStreamingRuntime } from "./exec/docker-streaming-runtime.js";
 export type { AttachSpec, ExecResult, ExecSpec, PortForwardSpec, StreamingRuntime, StreamingUrls, StreamIo, TerminalSize } from "./exec/streaming-runtime.js";
 export type { DockerRuntimeInfo, RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 export { kubeletApiVersion } from "./runtime/version.js";
+export type { ContainerDeps, ContainerLogManager } from "./container/container-methods.js";
+export { ImageIdentities } from "./container/image-identity.js";
+export { listHostDevices } from "./container/host-devices.js";
+export { readHostSecurity } from "./container/host-security.js";
+export { killProcessTree } from "./container/kill-process-tree.js";

@@ -1,4 +1,5 @@
 import type { RuntimeService } from "../gen/index.js";
+import { containerMethods, removeAppContainer, sandboxContainerStatuses, type ContainerDeps } from "./container/container-methods.js";
 import { streamingMethods, type StreamingDeps } from "./exec/streaming-methods.js";
 import type { RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 import { runtimeConfig } from "./runtime/runtime-config.js";
@@ -12,6 +13,7 @@ export interface RuntimeServiceDeps {
   info: RuntimeInfoDeps;
   sandbox: SandboxDeps;
   streaming: StreamingDeps;
+  container: ContainerDeps;
 }
 
 /**
@@ -25,7 +27,14 @@ export function runtimeServiceImpl(deps: RuntimeServiceDeps): ServiceImpl<typeof
     status: (req, ctx) => status(info, req, ctx),
     runtimeConfig: (req, ctx) => runtimeConfig(info, req, ctx),
     updateRuntimeConfig: (req, ctx) => updateRuntimeConfig(info, req, ctx),
-    ...sandboxMethods(deps.sandbox),
+    // RemovePodSandbox removes the pod's containers through the container family (which also ends
+    // their log copies), and PodSandboxStatus reports their statuses.
+    ...sandboxMethods({
+      ...deps.sandbox,
+      removeAppContainer: (id, signal, log) => removeAppContainer(deps.container, id, signal, log),
+      containerStatuses: (sandboxId, signal, log) => sandboxContainerStatuses(deps.container, sandboxId, signal, log),
+    }),
+    ...containerMethods(deps.container),
     ...streamingMethods(deps.streaming),
   };
 }

@@ -106,6 +106,8 @@ export interface ContainerMount {
   readonly destination: string;
   readonly rw: boolean;
   readonly propagation: string;
+  /** Bind options as given ("ro,Z", "z", …). */
+  readonly mode: string;
 }
 
 /** `GET /containers/{id}/json`, narrowed to what sandboxes and containers need. */
@@ -221,6 +223,7 @@ export function parseContainerInspect(body: unknown): ContainerInspect {
       destination: m.optString("Destination"),
       rw: m.optBoolean("RW"),
       propagation: m.optString("Propagation"),
+      mode: m.optString("Mode"),
     })),
   };
 }

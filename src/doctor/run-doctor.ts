@@ -10,7 +10,7 @@ import { formatReport } from "./format-report.js";
 import { checkNetwork } from "./network-check.js";
 import { checkOomScores } from "./oom-check.js";
 import { checkRuntimeCgroups } from "./runtime-cgroups-check.js";
-import { checkCriSocket } from "./socket-check.js";
+import { checkCriSocket, checkRemoteSocket } from "./socket-check.js";
 
 /** Each Docker call of the doctor gives up after this long: a hung dockerd is itself the finding. */
 const dockerTimeoutMs = 5_000;
@@ -52,8 +52,7 @@ async function runChecks(config: Config, fdEndpoint: string | undefined): Promis
   const results: CheckResult[] = [];
   if (config.containerRuntime === "remote") {
     results.push(ok("Mode", `--container-runtime=remote: docker-cri forwards CRI to ${config.remoteRuntimeEndpoint}; Docker is not used`));
-    const remote = config.remoteRuntimeEndpoint.replace(/^unix:\/\//, "");
-    results.push(remote.startsWith("/") ? await checkCriSocket({ kind: "unix", path: remote }).then((r) => ({ ...r, name: "Remote socket" })) : fail("Remote socket", `"${config.remoteRuntimeEndpoint}" is not a unix socket`));
+    results.push(await checkRemoteSocket(config.remoteRuntimeEndpoint));
   } else {
     const transport = new UndiciTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, log: silentLogger() });
     const docker = new DockerClient(transport, { endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, imagePullProgressDeadlineMs: dockerTimeoutMs, log: silentLogger() });

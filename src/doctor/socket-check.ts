@@ -41,3 +41,11 @@ export async function checkCriSocket(endpoint: { kind: "unix"; path: string } | 
   if (st.uid !== 0) return warn("CRI socket", `${via}: ${owner} — not owned by root; ${state}`);
   return ok("CRI socket", `${via}: ${owner}; ${state}`);
 }
+
+/** --remote-runtime-endpoint: a unix socket something serves on. */
+export async function checkRemoteSocket(endpoint: string): Promise<CheckResult> {
+  const path = endpoint.startsWith("unix://") ? endpoint.slice("unix://".length) : endpoint;
+  if (!path.startsWith("/")) return fail("Remote runtime", `"${endpoint}" is not a unix socket: use unix:///path`);
+  if (await serving(path, 2_000)) return ok("Remote runtime", `something serves on "${path}"`);
+  return fail("Remote runtime", `nothing serves on "${path}": every call will answer Unavailable`, "Start the remote runtime, or fix --remote-runtime-endpoint");
+}

@@ -1,8 +1,9 @@
-import { lstat, open, readdir, truncate, type FileHandle } from "node:fs/promises";
+import { lstat, open, readdir, rm, truncate, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "../log/index.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { inodeOf } from "./docker-log-chain.js";
+import { symlinkTarget } from "./json-log-symlink.js";
 import { rfc3339NanoToNs } from "./rfc3339-nano.js";
 
 /** The CRI log file being appended to. */
@@ -22,7 +23,8 @@ const criFileMode = 0o640;
  */
 export async function openCriFile(path: string): Promise<CriFile> {
   await makeDirs(dirname(path));
-  const handle = await open(path, "a", criFileMode);
+  // "a+": O_APPEND|O_CREAT, and readable for finding the last line when resuming without state.
+  const handle = await open(path, "a+", criFileMode);
   try {
     const st = await handle.stat({ bigint: true });
     return { handle, ino: st.ino, size: Number(st.size) };
@@ -50,6 +52,11 @@ export interface ResumedCriFile {
  * Docker's first byte and skips entries up to the time of the file's last line.
  */
 export async function resumeCriFile(path: string, recorded: { readonly ino: bigint; readonly size: number } | undefined, log: Logger): Promise<ResumedCriFile> {
+  if ((await symlinkTarget(path)) !== undefined) {
+    // Left by --container-log-mode=json-symlink: appending through it would write into Docker's file.
+    log.info({ path }, "Replacing the symlink to Docker's log with a CRI log file");
+    await rm(path, { force: true });
+  }
   if (recorded !== undefined) {
     const current = await inodeOf(path);
     if (current !== recorded.ino) await cutRenamedFile(path, recorded, log);

@@ -8,7 +8,7 @@ import { instrumentNetworkPlugin } from "./network-operations.js";
 describe("network plugin metrics", () => {
   it("counts and times setup and teardown, and their errors, by operation type", async () => {
     const registry = new Registry();
-    const inner = new NoopPlugin();
+    const inner: NetworkPlugin = new NoopPlugin();
     let failTeardown = true;
     // A NoopPlugin whose teardown fails on demand.
     const flaky: NetworkPlugin = {

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { PodSandboxState, RuntimeService } from "../../src/gen/index.js";
+import { silentLogger } from "../../src/log/index.js";
+import { CniPlugin } from "../../src/network/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { dockerJson } from "../kit/docker-api.js";
@@ -208,11 +210,36 @@ describe("pod networking with CNI", { skip: available ? false : skipWithoutPlugi
     } finally {
       await fake.succeed("DEL");
     }
-    // What the give-up left behind (an address and the cache record) is cleaned up here.
+    // The give-up left the address and the cache record; a CNI GC (here in-process, on the same
+    // cache) deletes the stale attachment with the real plugins once DEL works again.
     const cache = await readdir(join(dir, "cache", "results"));
     assert.deepEqual(cache.filter((f) => f.includes(p)), [`${network}-${p}-eth0`], "the failed attachment's record stays for a later GC (lo's DEL worked)");
-    for (const f of cache) await rm(join(dir, "cache", "results", f));
-    await rm(join(ipamDir, network), { recursive: true, force: true });
+    assert.equal((await allocatedIps(ipamDir, network)).length, 2);
+    const gc = new CniPlugin(
+      { pluginName: "cni", confDir, binDirs: [cniBinDir, fake.binDir], cacheDir: join(dir, "cache"), mtu: 0, hairpinMode: "hairpin-veth", nonMasqueradeCidr: "10.0.0.0/8", podCidr: "" },
+      silentLogger(),
+    );
+    try {
+      assert.deepEqual(await gc.garbageCollect([], AbortSignal.timeout(60_000)), [`${p}/eth0`]);
+    } finally {
+      gc.close();
+    }
+    assert.deepEqual(await allocatedIps(ipamDir, network), []);
+  });
+
+  it("teardown after the sandbox container vanished behind our back still runs DEL", async () => {
+    await fake.reset();
+    const p = await runSandbox(cri, run.pod("net-vanished"));
+    assert.equal((await allocatedIps(ipamDir, network)).length, 2);
+    await dockerJson({ method: "DELETE", path: `/containers/${p}`, query: { force: "1" } });
+    assert.equal((await sandboxIps(cri, p)).state, PodSandboxState.SANDBOX_NOTREADY);
+    await stop(p);
+    assert.deepEqual(await allocatedIps(ipamDir, network), [], "DEL from the checkpoint and cache released the addresses");
+    const del = (await fake.calls()).find((c) => c.command === "DEL" && c.env.CNI_CONTAINERID === p);
+    assert.ok(del !== undefined);
+    assert.equal(del.env.CNI_NETNS, "", "no namespace left to name");
+    assert.match(String(del.env.CNI_ARGS), new RegExp(`K8S_POD_NAME=net-vanished-${run.runId}`));
+    await remove(p);
   });
 
   it("a restart of docker-cri between setup and teardown leaks no IP, even with the config gone", async () => {

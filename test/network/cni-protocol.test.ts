@@ -193,10 +193,21 @@ describe("CNI exec protocol (fake plugins)", () => {
       return true;
     });
     const cached = JSON.parse(await readFile(join(cacheDir, "results", `fakenet-${sandboxId}-eth0`), "utf8")) as Record<string, unknown>; // our own cache file
-    assert.equal(cached.result, undefined, "an in-flight record: config and args, no result");
+    assert.deepEqual((cached.result as Record<string, unknown>).ips, [{ address: "fd00:200::5/64", interface: 1 }, { address: "10.200.0.5/24", interface: 1 }], "the partial result of the plugins that succeeded");
     await fake.clearCalls();
     await p.tearDownPod(pod(), AbortSignal.timeout(20_000));
-    assert.deepEqual((await fake.calls()).map((c) => `${c.type}:${c.command}`), ["fake-shaper:DEL", "fake-ports:DEL", "fake-main:DEL"]);
+    const dels = await fake.calls();
+    assert.deepEqual(dels.map((c) => `${c.type}:${c.command}`), ["fake-shaper:DEL", "fake-ports:DEL", "fake-main:DEL"]);
+    assert.ok(dels.every((c) => c.conf.prevResult !== undefined), "the rollback's DEL has the partial result");
+
+    // A failure of the first plugin leaves a record without a result: DEL still runs, without prevResult.
+    await fake.reset();
+    await fake.fail("ADD", "fake-main");
+    await assert.rejects(p.setUpPod(pod(), AbortSignal.timeout(20_000)), /injected ADD failure/);
+    const inFlight = JSON.parse(await readFile(join(cacheDir, "results", `fakenet-${sandboxId}-eth0`), "utf8")) as Record<string, unknown>; // our own cache file
+    assert.equal(inFlight.result, undefined);
+    await p.tearDownPod(pod(), AbortSignal.timeout(20_000));
+    assert.ok((await fake.calls()).filter((c) => c.command === "DEL").every((c) => c.conf.prevResult === undefined));
   });
 
   it("a failing DEL keeps failing teardown, but removal gives up after three failures", async () => {

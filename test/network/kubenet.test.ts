@@ -27,9 +27,16 @@ describe("kubenet with real plugins", { skip: available ? false : skipWithoutPlu
   let dir: string;
   let settings: NetworkPluginSettings;
   const namespaces: Netns[] = [];
+  /** Pods set up and the plugin that did it, torn down in after() should a test fail half-way. */
+  const pods = new Map<string, { plugin: KubenetPlugin; pod: PodNetworkSetup }>();
 
   function pod(ns: Netns, name: string, over: Partial<PodNetworkSetup> = {}): PodNetworkSetup {
     return { namespace: "docker-cri-test", name, uid: `uid-${name}`, sandboxId: `${id}${name}`.padEnd(64, "0"), netnsPath: ns.path, portMappings: [], annotations: {}, dns: undefined, ...over };
+  }
+
+  async function setUp(plugin: KubenetPlugin, p: PodNetworkSetup): Promise<readonly string[]> {
+    pods.set(p.sandboxId, { plugin, pod: p });
+    return (await plugin.setUpPod(p, AbortSignal.timeout(60_000))).ips;
   }
 
   before(async () => {
@@ -48,6 +55,7 @@ describe("kubenet with real plugins", { skip: available ? false : skipWithoutPlu
     for (let i = 0; i < 3; i++) namespaces.push(await addNetns());
   });
   after(async () => {
+    for (const { plugin, pod: p } of pods.values()) await plugin.tearDownPod(p, AbortSignal.timeout(30_000)).catch(() => undefined);
     for (const ns of namespaces) await deleteNetns(ns);
     for (const b of bridges) {
       await removeHostRules(kubenetHostRules({ bridgeName: b, podCidrs: [subnets.v4, subnets.v6], nonMasqueradeCidr: "10.0.0.0/8" }), AbortSignal.timeout(30_000));
@@ -67,8 +75,8 @@ describe("kubenet with real plugins", { skip: available ? false : skipWithoutPlu
     assert.equal((await kubenet.status()).ready, true);
 
     const withPort = pod(nsA, "a", { portMappings: [{ protocol: "tcp", containerPort: 8080, hostPort, hostIp: "" }] });
-    const a = await kubenet.setUpPod(withPort, AbortSignal.timeout(60_000));
-    const b = await kubenet.setUpPod(pod(nsB, "b"), AbortSignal.timeout(60_000));
+    const a = { ips: await setUp(kubenet, withPort) };
+    const b = { ips: await setUp(kubenet, pod(nsB, "b")) };
     const v4Prefix = subnets.v4.replace(/0\/24$/, "");
     const v6Prefix = subnets.v6.replace(/::\/64$/, ":");
     for (const r of [a, b]) {
@@ -128,8 +136,8 @@ describe("kubenet with real plugins", { skip: available ? false : skipWithoutPlu
       ipamDataDir: join(dir, "ipam"),
     });
     const c = pod(nsC, "c");
-    const r = await kubenet.setUpPod(c, AbortSignal.timeout(60_000));
-    assert.equal(r.ips.length, 1);
+    const ips = await setUp(kubenet, c);
+    assert.equal(ips.length, 1);
     const flags = Number.parseInt((await readFile(`/sys/class/net/${bridge}/flags`, "utf8")).trim(), 16);
     assert.equal(flags & 0x100, 0x100, "IFF_PROMISC on the bridge");
     for (const p of await readdir(`/sys/class/net/${bridge}/brif`)) {

@@ -26,7 +26,7 @@ function doctor(args: string[]): Promise<DoctorRun> {
     execFile(process.execPath, ["--import", "tsx", join(repoRoot, "src", "main.ts"), "doctor", ...args], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
       if (code === -1) {
-        reject(new Error(`doctor did not run: ${String(err)}\n${stderr}`));
+        reject(new Error(`doctor did not run: ${err?.message ?? ""}\n${stderr}`));
         return;
       }
       const checks = new Map<string, { status: string; text: string }>();
@@ -65,7 +65,7 @@ describe("docker-cri doctor", () => {
     assert.ok(docker.text.includes(`Docker ${String(version.Version)} answers at unix:///var/run/docker.sock, API ${String(version.ApiVersion)}`), docker.text);
     const cgroups = check(run, "Cgroups");
     assert.equal(cgroups.status, "ok");
-    assert.ok(cgroups.text.includes(`"${String(info.CgroupDriver)}" cgroup driver on cgroup v${String(info.CgroupVersion || "1")}`), cgroups.text);
+    assert.ok(cgroups.text.includes(`"${String(info.CgroupDriver)}" cgroup driver on cgroup v${typeof info.CgroupVersion === "string" && info.CgroupVersion !== "" ? info.CgroupVersion : "1"}`), cgroups.text);
     assert.equal(check(run, "Log driver").status, info.LoggingDriver === "json-file" ? "ok" : "FAIL");
     assert.equal(check(run, "Network").status, "ok");
     assert.match(check(run, "CRI socket").text, /does not exist yet; docker-cri creates it with mode 0660/);
@@ -138,6 +138,14 @@ describe("docker-cri doctor", () => {
   it("takes the daemon's systemd flags: fd:// refers to docker-cri.socket", async () => {
     const run = await doctor(["--network-plugin=", "--container-runtime-endpoint=fd://"]);
     assert.match(check(run, "CRI socket").text, /^fd:\/\/ \(systemd socket activation; docker-cri\.socket listens on "\/run\/docker-cri\.sock"\)/);
+  });
+
+  it("in remote mode checks the remote runtime's socket instead of Docker", async () => {
+    const absent = join(dir, "remote.sock");
+    const run = await doctor(["--container-runtime=remote", `--remote-runtime-endpoint=unix://${absent}`]);
+    assert.equal(run.code, 1, run.out);
+    assert.equal(run.checks.get("Docker"), undefined);
+    assert.deepEqual(check(run, "Remote runtime"), { status: "FAIL", text: `nothing serves on "${absent}": every call will answer Unavailable` });
   });
 
   it("exits 2 naming a bad flag", async () => {

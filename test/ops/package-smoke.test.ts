@@ -42,8 +42,8 @@ describe("standalone executable (npm run package)", { skip: present ? false : "d
         stdio: ["ignore", "ignore", "pipe"],
       });
       let stderr = "";
-      proc.stderr?.setEncoding("utf8");
-      proc.stderr?.on("data", (c: string) => { stderr += c; });
+      proc.stderr.setEncoding("utf8");
+      proc.stderr.on("data", (c: string) => { stderr += c; });
       const exited = new Promise<number | null>((res) => proc.once("exit", res));
       const client = criClient(socket);
       try {

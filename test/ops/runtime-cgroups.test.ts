@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { RuntimeService } from "../../src/gen/index.js";
 import { cgroupDir, readCgroupLayout, RuntimeCgroupManager, type CgroupMount } from "../../src/host/index.js";
 import { createLogger, type Logger } from "../../src/log/index.js";
-import { startFakeEngine } from "../fakes/fake-engine.js";
+import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
 import { startDaemon } from "../kit/daemon.js";
 
 const layout = await readCgroupLayout().catch(() => undefined);
@@ -193,7 +193,8 @@ describe("runtime cgroup manager on cgroup v1", { skip }, () => {
 
 describe("--runtime-cgroups in the daemon", () => {
   it("logs a cgroup it cannot manage and serves anyway (fake engine with the systemd driver, so no real process is touched)", async () => {
-    const engine = await startFakeEngine([], { cgroupDriver: "systemd" });
+    // Start-up may list containers (recovery); an empty engine answers with none.
+    const engine = await startFakeEngine([{ method: "GET", path: apiPath("/containers/json"), json: [] }], { cgroupDriver: "systemd" });
     const d = await startDaemon({ args: [`--docker-endpoint=${engine.endpoint}`, "--runtime-cgroups=/docker-cri-test-not-a-unit"] }).catch(async (err: unknown) => {
       await engine.close();
       throw err;
@@ -203,9 +204,9 @@ describe("--runtime-cgroups in the daemon", () => {
       assert.equal(v.runtimeName, "docker");
       const line = d.stderr().split("\n").find((l) => l.includes('"runtimeCgroups"'));
       assert.ok(line !== undefined, d.stderr());
-      const entry: unknown = JSON.parse(line);
-      assert.equal(Reflect.get(entry as object, "level"), "error"); // JSON.parse of a pino line yields an object
-      assert.match(String(Reflect.get(entry as object, "msg")), /^Cannot manage the container runtime's cgroup: Invalid --runtime-cgroups "\/docker-cri-test-not-a-unit" for the systemd cgroup driver/);
+      const entry = JSON.parse(line) as Record<string, unknown>; // a pino line is one JSON object
+      assert.equal(entry.level, "error");
+      assert.match(String(entry.msg), /^Cannot manage the container runtime's cgroup: Invalid --runtime-cgroups "\/docker-cri-test-not-a-unit" for the systemd cgroup driver/);
     } finally {
       assert.equal(await d.stop(), 0);
       await d.cleanup();

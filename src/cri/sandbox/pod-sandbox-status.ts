@@ -50,7 +50,8 @@ export async function podSandboxStatus(deps: SandboxDeps, request: PodSandboxSta
       ...(checkpoint === undefined ? {} : { checkpoint: checkpointInfo(checkpoint) }),
     });
   }
-  return { status, info, timestamp };
+  const containersStatuses = deps.containerStatuses === undefined ? [] : await deps.containerStatuses(found.id, ctx.signal, ctx.log);
+  return { status, info, containersStatuses, timestamp };
 }
 
 function fromContainer(c: ContainerInspect, checkpoint: SandboxCheckpoint | undefined): StatusShape {

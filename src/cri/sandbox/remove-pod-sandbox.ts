@@ -29,7 +29,8 @@ export async function removePodSandbox(deps: SandboxDeps, request: RemovePodSand
       const containers = await deps.containers.list({ all: true, filters: { label: [`${sandboxIdLabel}=${id}`] } }, ctx.signal);
       await Promise.all(
         containers.map(async (c) => {
-          await deps.containers.remove(c.id, { force: true, removeVolumes: true }, ctx.signal).catch(ignoreNotFound);
+          if (deps.removeAppContainer !== undefined) await deps.removeAppContainer(c.id, ctx.signal, ctx.log);
+          else await deps.containers.remove(c.id, { force: true, removeVolumes: true }, ctx.signal).catch(ignoreNotFound);
           ctx.log.info({ containerId: c.id }, "Removed a container of the sandbox");
         }),
       );

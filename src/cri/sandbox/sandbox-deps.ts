@@ -1,4 +1,6 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainersApi } from "../../docker/index.js";
+import type { ContainerStatusSchema } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
 import type { NetworkPlugin } from "../../network/index.js";
 import type { CheckpointStore, NameRegistrar } from "../../store/index.js";
@@ -39,4 +41,8 @@ export interface SandboxDeps {
   readonly cleanupTimeoutMs: number;
   /** Test-only: pause between creating and starting a sandbox container (0 = off). */
   readonly pauseAfterCreateMs: number;
+  /** The container family's removal (it also ends the container's log copy); plain Docker removal when absent. */
+  readonly removeAppContainer?: (id: string, signal: AbortSignal, log: Logger) => Promise<void>;
+  /** The container family's statuses of the sandbox's app containers, for PodSandboxStatus; none when absent. */
+  readonly containerStatuses?: (sandboxId: string, signal: AbortSignal, log: Logger) => Promise<MessageInitShape<typeof ContainerStatusSchema>[]>;
 }

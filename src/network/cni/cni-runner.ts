@@ -35,6 +35,7 @@ export interface CniRunnerOptions {
  *
  * The cache record is written before ADD starts (without a result) and completed after it: a
  * docker-cri that dies half-way still knows, after its restart, which config and arguments DEL needs.
+ * When a plugin fails ADD, the record gets the last result the list produced, for the rollback's DEL.
  */
 export class CniRunner {
   readonly #o: CniRunnerOptions;
@@ -51,14 +52,25 @@ export class CniRunner {
     await this.#o.cache.write({ ...cacheFields(list, at), result: undefined });
     let prev: Readonly<Record<string, unknown>> | undefined;
     let result: CniResult | undefined;
-    for (const plugin of list.plugins) {
-      const out = await this.#exec(list, plugin, "ADD", at, prev, signal);
-      const parsed = parseCniResult(out);
-      if (typeof parsed === "string") {
-        throw new CriError("Internal", `CNI plugin "${plugin.type}" ADD on network "${list.name}" returned no usable result: ${parsed}`);
+    try {
+      for (const plugin of list.plugins) {
+        const out = await this.#exec(list, plugin, "ADD", at, prev, signal);
+        const parsed = parseCniResult(out);
+        if (typeof parsed === "string") {
+          throw new CriError("Internal", `CNI plugin "${plugin.type}" ADD on network "${list.name}" returned no usable result: ${parsed}`);
+        }
+        result = parsed;
+        prev = parsed.raw;
       }
-      result = parsed;
-      prev = parsed.raw;
+    } catch (err) {
+      // The rollback's DEL gets what the plugins that did succeed returned: plugins such as firewall
+      // or portmap find what to remove only in prevResult.
+      if (prev !== undefined) {
+        await this.#o.cache.write({ ...cacheFields(list, at), result: prev }).catch((e: unknown) => {
+          this.#o.log.warn({ err: e, network: list.name, containerId: at.containerId }, "Cannot cache the partial ADD result for the rollback");
+        });
+      }
+      throw err;
     }
     if (result === undefined) throw new CriError("Internal", `CNI network "${list.name}" has no plugins`);
     await this.#o.cache.write({ ...cacheFields(list, at), result: result.raw });

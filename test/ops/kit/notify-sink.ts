@@ -4,6 +4,7 @@
  * unix datagram sockets, so a small C program (notify-sink.c, compiled once per run) does the reading.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,8 +38,9 @@ async function compile(): Promise<string> {
   } catch (err) {
     throw new Error(`Cannot compile ${source} (install gcc and libc6-dev): ${String(err)}`, { cause: err });
   }
+  // Exit handlers run synchronously: an async rm would never happen.
   process.once("exit", () => {
-    void rm(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   });
   return out;
 }

@@ -1,0 +1,72 @@
+import type { ImagesApi } from "../../docker/index.js";
+import { hasKind } from "../../errors/index.js";
+import { referenceName, tryParseImageReference } from "../image/image-reference.js";
+
+/** How a container's image is reported. */
+export interface ImageIdentity {
+  /**
+   * ContainerStatus.image_ref in cri-dockerd's form, which existing nodes' tooling expects:
+   * "docker-pullable://<repo digest>" when the image has one, else "docker://<image id>".
+   */
+  readonly imageRef: string;
+  /**
+   * Container(Status).image_id: the same value PullImage answered for this image (the repo digest of
+   * the container's repository, else the first repo digest, else the image id), as CRI requires.
+   */
+  readonly imageId: string;
+}
+
+interface Entry {
+  readonly at: number;
+  readonly repoDigests: Promise<readonly string[]>;
+}
+
+/**
+ * Resolves image identities with a short-lived cache of each image id's repo digests: a container
+ * list names one image over and over, and a pull that adds a digest shows up within `ttlMs`.
+ */
+export class ImageIdentities {
+  readonly #images: Pick<ImagesApi, "inspect">;
+  readonly #ttlMs: number;
+  readonly #cache = new Map<string, Entry>();
+
+  constructor(images: Pick<ImagesApi, "inspect">, ttlMs = 30_000) {
+    this.#images = images;
+    this.#ttlMs = ttlMs;
+  }
+
+  /** `imageName` is the reference the container was created from, `imageId` its "sha256:…" id. */
+  async resolve(imageName: string, imageId: string, signal: AbortSignal): Promise<ImageIdentity> {
+    if (imageId === "") return { imageRef: "", imageId: "" };
+    const digests = await this.#repoDigests(imageId, signal);
+    const ref = tryParseImageReference(imageName);
+    const own = ref === undefined ? undefined : digests.find((d) => {
+      const parsed = tryParseImageReference(d);
+      return parsed !== undefined && referenceName(parsed) === referenceName(ref);
+    });
+    const digest = own ?? digests[0];
+    return digest === undefined ? { imageRef: `docker://${imageId}`, imageId } : { imageRef: `docker-pullable://${digest}`, imageId: digest };
+  }
+
+  #repoDigests(imageId: string, signal: AbortSignal): Promise<readonly string[]> {
+    const now = Date.now();
+    const hit = this.#cache.get(imageId);
+    if (hit !== undefined && now - hit.at < this.#ttlMs) return hit.repoDigests;
+    const repoDigests = this.#images.inspect(imageId, signal).then(
+      (img) => img.repoDigests.filter((d) => d !== "<none>@<none>"),
+      (err: unknown) => {
+        this.#cache.delete(imageId);
+        // An image removed under its containers (docker rmi -f) is reported by id alone.
+        if (hasKind(err, "NotFound")) return [];
+        throw err;
+      },
+    );
+    this.#cache.set(imageId, { at: now, repoDigests });
+    if (this.#cache.size > 1000) this.#prune(now);
+    return repoDigests;
+  }
+
+  #prune(now: number): void {
+    for (const [id, e] of this.#cache) if (now - e.at >= this.#ttlMs) this.#cache.delete(id);
+  }
+}

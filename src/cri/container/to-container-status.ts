@@ -1,0 +1,95 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { open } from "node:fs/promises";
+import type { ContainerInspect } from "../../docker/index.js";
+import { CriError } from "../../errors/index.js";
+import { ContainerState, type ContainerStatusSchema } from "../../gen/index.js";
+import { criPropagation } from "../translate/container-mounts.js";
+import { containerCriLabels, userSpecifiedImageLabel } from "../translate/container-config.js";
+import { containerLogPathLabel, containerStateOf, dockerTimeToNanos, parseContainerName } from "../translate/index.js";
+import { criStopSignal } from "../translate/stop-signal.js";
+import type { ContainerDeps } from "./container-deps.js";
+import { readProcessUser } from "./container-user.js";
+
+export type ContainerStatusShape = MessageInitShape<typeof ContainerStatusSchema>;
+
+/** The kubelet's annotation naming the file a container writes its termination message to. */
+export const terminationMessagePathAnnotation = "io.kubernetes.container.terminationMessagePath";
+/** The kubelet keeps at most this much of a termination message (MaxContainerTerminationMessageLength). */
+const maxTerminationMessageBytes = 4096;
+
+/**
+ * A container's CRI status from Docker's inspect. Reason for an exited container, as dockershim
+ * gave it: "OOMKilled" when the cgroup's OOM killer ended it, "Completed" for exit code 0, "Error"
+ * otherwise. Message: the termination message file when the annotation names one and it holds
+ * something, else Docker's error (why it could not start).
+ */
+export async function toContainerStatus(deps: Pick<ContainerDeps, "images">, c: ContainerInspect, signal: AbortSignal): Promise<ContainerStatusShape> {
+  const names = parseContainerName(c.name);
+  if (names === undefined) throw new CriError("Internal", `Container "${c.id}" has a name that is not a CRI container name: "${c.name}"`);
+  const { labels, annotations } = containerCriLabels(c.config.labels);
+  const state = containerStateOf(c.state.status);
+  const identity = await deps.images.resolve(c.config.image, c.imageId, signal);
+  const mounts = c.mounts
+    .filter((m) => m.type === "bind")
+    .map((m) => ({ containerPath: m.destination, hostPath: m.source, readonly: !m.rw, selinuxRelabel: /z/i.test(m.mode), propagation: criPropagation(m.propagation) }));
+
+  let reason = "";
+  let message = c.state.error;
+  if (state === ContainerState.CONTAINER_EXITED) {
+    reason = c.state.oomKilled ? "OOMKilled" : c.state.exitCode === 0 ? "Completed" : "Error";
+    const path = annotations[terminationMessagePathAnnotation];
+    const mount = path === undefined ? undefined : mounts.find((m) => m.containerPath === path);
+    const terminationMessage = mount === undefined ? "" : await readHead(mount.hostPath, maxTerminationMessageBytes);
+    if (terminationMessage !== "") message = terminationMessage;
+  }
+  const user = c.state.running ? await readProcessUser(c.state.pid) : undefined;
+  const h = c.hostConfig;
+  return {
+    id: c.id,
+    metadata: { name: names.name, attempt: names.attempt },
+    state,
+    createdAt: dockerTimeToNanos(c.created),
+    startedAt: dockerTimeToNanos(c.state.startedAt),
+    finishedAt: state === ContainerState.CONTAINER_EXITED ? dockerTimeToNanos(c.state.finishedAt) : 0n,
+    exitCode: c.state.exitCode,
+    image: { image: c.config.image, userSpecifiedImage: c.config.labels[userSpecifiedImageLabel] ?? "" },
+    imageRef: identity.imageRef,
+    imageId: identity.imageId,
+    reason,
+    message,
+    labels,
+    annotations,
+    mounts,
+    logPath: c.config.labels[containerLogPathLabel] ?? "",
+    resources: {
+      linux: {
+        cpuPeriod: BigInt(h.cpuPeriod),
+        cpuQuota: BigInt(h.cpuQuota),
+        cpuShares: BigInt(h.cpuShares),
+        memoryLimitInBytes: BigInt(h.memory),
+        // Docker reads -1 as unlimited swap; CRI has no such value, 0 is "not specified".
+        memorySwapLimitInBytes: BigInt(Math.max(0, h.memorySwap)),
+        oomScoreAdj: BigInt(h.oomScoreAdj),
+        cpusetCpus: h.cpusetCpus,
+        cpusetMems: h.cpusetMems,
+      },
+    },
+    ...(user === undefined ? {} : { user: { linux: user } }),
+    stopSignal: criStopSignal(c.config.stopSignal),
+  };
+}
+
+/** Up to `max` bytes of a file as UTF-8; "" when it is missing or unreadable. */
+async function readHead(path: string, max: number): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await handle.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    await handle?.close();
+  }
+}

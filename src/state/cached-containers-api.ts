@@ -1,0 +1,75 @@
+import { ContainersApi, type ContainerInspect, type ContainerListFilters, type ContainerSummary, type DockerClientOptions, type DockerTransport } from "../docker/index.js";
+import type { StateCache } from "./state-cache.js";
+import { TrackingTransport } from "./tracking-transport.js";
+
+/**
+ * Docker's container endpoints with `inspect` and `list` answered by the state cache: a drop-in
+ * ContainersApi for the sandbox and container RPCs. Every other call goes to Docker through a
+ * TrackingTransport that marks what it changes dirty in the cache. A list is served from memory only
+ * when it asks for the cache's label (the CRI lists always do) and filters the cache understands;
+ * anything else, and everything while the cache is not synced, goes to Docker unchanged.
+ */
+export class CachedContainersApi extends ContainersApi {
+  readonly #cache: StateCache;
+  readonly #label: string;
+
+  constructor(transport: DockerTransport, options: DockerClientOptions, cache: StateCache, label: string) {
+    super(new TrackingTransport(transport, (id) => { cache.markDirty(id); }), options);
+    this.#cache = cache;
+    this.#label = label;
+  }
+
+  override async inspect(idOrName: string, signal?: AbortSignal): Promise<ContainerInspect> {
+    if (idOrName === "" || !this.#cache.synced) return super.inspect(idOrName, signal);
+    return this.#cache.inspect(idOrName, signal ?? new AbortController().signal);
+  }
+
+  override async list(opts: { all?: boolean; filters?: ContainerListFilters } = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
+    const filters = opts.filters ?? {};
+    if (!this.#cache.synced || !this.#servable(filters)) return super.list(opts, signal);
+    const all = await this.#cache.all(signal ?? new AbortController().signal);
+    return all
+      .filter((c) => (opts.all === true || c.state.running) && matchesFilters(c, filters))
+      .map(summaryOf)
+      // Newest first, as Docker lists.
+      .sort((a, b) => b.created - a.created);
+  }
+
+  #servable(f: ContainerListFilters): boolean {
+    const labels = f.label ?? [];
+    if (!labels.some((l) => l === this.#label || l.startsWith(`${this.#label}=`))) return false;
+    if ((f.name ?? []).length > 0) return false;
+    // Docker reads id filters as regular expressions; plain hex is a substring match, anything else is Docker's to interpret.
+    return (f.id ?? []).every((id) => /^[0-9a-f]*$/.test(id));
+  }
+}
+
+/** Docker's list filters: values of one key are ORed except labels, which must all match; keys are ANDed. */
+export function matchesFilters(c: ContainerInspect, f: ContainerListFilters): boolean {
+  for (const l of f.label ?? []) {
+    const eq = l.indexOf("=");
+    const key = eq < 0 ? l : l.slice(0, eq);
+    const value = c.config.labels[key];
+    if (value === undefined || (eq >= 0 && value !== l.slice(eq + 1))) return false;
+  }
+  const ids = f.id ?? [];
+  if (ids.length > 0 && !ids.some((id) => c.id.includes(id))) return false;
+  const statuses = f.status ?? [];
+  if (statuses.length > 0 && !statuses.includes(c.state.status)) return false;
+  return true;
+}
+
+/** The list entry Docker would give for an inspected container (its human Status text approximated). */
+export function summaryOf(c: ContainerInspect): ContainerSummary {
+  const createdMs = Date.parse(c.created);
+  return {
+    id: c.id,
+    names: c.name === "" ? [] : [c.name.startsWith("/") ? c.name : `/${c.name}`],
+    image: c.config.image,
+    imageId: c.imageId,
+    created: Number.isNaN(createdMs) ? 0 : Math.floor(createdMs / 1000),
+    state: c.state.status,
+    status: c.state.running ? "Up" : c.state.status === "exited" ? `Exited (${c.state.exitCode})` : c.state.status === "created" ? "Created" : c.state.status,
+    labels: c.config.labels,
+  };
+}

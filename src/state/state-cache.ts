@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ContainerInspect, ContainersApi, DockerTransport } from "../docker/index.js";
+import { CriError, hasKind } from "../errors/index.js";
+import type { Logger } from "../log/index.js";
+import { openContainerEvents, type DockerContainerEvent, type FollowedAction } from "./docker-events.js";
+import { ContainerIndex } from "./container-index.js";
+import { resyncChanges } from "./resync-changes.js";
+
+/** A change the cache applied, for subscribers (GetContainerEvents). */
+export interface ContainerChange {
+  readonly action: FollowedAction;
+  readonly id: string;
+  /** When Docker saw it (ns since the epoch); for changes found by a resync, when the resync ran. */
+  readonly timeNano: bigint;
+  /** The container as inspected after the change; undefined once it is destroyed. */
+  readonly current: ContainerInspect | undefined;
+  /** What the cache held before (for destroy: the container's last known state). */
+  readonly previous: ContainerInspect | undefined;
+  /** Found by comparing a resync after a reconnect with what the cache held, not read from the stream. */
+  readonly replayed: boolean;
+}
+
+export interface StateCacheOptions {
+  /** For the event stream. */
+  readonly transport: DockerTransport;
+  /** Docker itself (not a cached view): list and inspect for resyncs, refreshes and misses. */
+  readonly containers: Pick<ContainersApi, "list" | "inspect">;
+  /** Only containers carrying this label key are cached (io.kubernetes.docker.type). */
+  readonly label: string;
+  readonly log: Logger;
+  /** Bound on each inspect the cache makes on its own. */
+  readonly requestTimeoutMs: number;
+  /** Reconnect backoff after the stream fails: doubles from min to max, back to min after a sync. */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+}
+
+interface Queued {
+  readonly ev: DockerContainerEvent;
+  readonly seq: number;
+  readonly generation: number;
+}
+
+/**
+ * Docker's containers (those carrying one label) kept in memory and fed by Docker's `/events`, so that
+ * list and status RPCs need no Docker round trip when nothing changed.
+ *
+ *   start ──► subscribe to /events ──► resync (list + inspect all) ──► SYNCED: apply events in order
+ *                 ▲                                                       │ stream fails / ends
+ *                 └──────────── backoff (0.1 s … 5 s) ◄── UNSYNCED ◄───────┘
+ *
+ * The subscription is opened before the resync lists anything, so a change made during the resync
+ * still arrives as an event; events are applied one at a time, each by re-inspecting the container
+ * (skipped when an inspect that started after the event's arrival is already in), so the cache is
+ * never behind Docker by more than the event being applied. While UNSYNCED every read goes to Docker.
+ *
+ * Our own writes: a Docker call docker-cri makes (start, stop, remove, …) marks the container dirty
+ * (see TrackingTransport), and a read of a dirty container re-inspects it first, so a status right
+ * after StartContainer never shows the container still created, whatever the event's progress.
+ */
+export class StateCache {
+  readonly #opts: StateCacheOptions;
+  readonly #index = new ContainerIndex();
+  /** Last known state of containers found gone by a refresh, until their destroy event is applied. */
+  readonly #gone = new Map<string, ContainerInspect>();
+  /** Containers docker-cri changed (id → seq of the change); pending until re-inspected. */
+  readonly #dirty = new Map<string, number>();
+  readonly #listeners = new Set<(change: ContainerChange) => void>();
+  readonly #stop = new AbortController();
+  #queue: Queued[] = [];
+  #seq = 0;
+  #generation = 0;
+  #synced = false;
+  #everSynced = false;
+  #draining: Promise<void> | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(opts: StateCacheOptions) {
+    this.#opts = opts;
+  }
+
+  /** True while the event stream is up and the cache answers reads. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Starts following Docker; resolves after the first sync, or after its first failure (never rejects). */
+  start(): Promise<void> {
+    if (this.#loop !== undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#loop = this.#run(resolve);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#synced = false;
+    await this.#loop;
+    await this.#draining;
+  }
+
+  /** Calls `listener` after every applied change, in order; returns the unsubscribe function. */
+  onChange(listener: (change: ContainerChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A docker-cri write to `idOrName` (or the creation of `id`): the next read re-inspects it. */
+  markDirty(idOrName: string): void {
+    const hit = this.#index.resolve(idOrName);
+    const id = hit !== undefined && hit !== "ambiguous" ? hit.id : /^[0-9a-f]{64}$/.test(idOrName) ? idOrName : undefined;
+    if (id !== undefined) this.#dirty.set(id, ++this.#seq);
+  }
+
+  /**
+   * Docker's inspect, from memory when synced and the container is neither dirty nor unknown (a
+   * miss, ambiguity or dirty entry asks Docker). Throws NotFound like Docker.
+   */
+  async inspect(idOrName: string, signal: AbortSignal): Promise<ContainerInspect> {
+    if (this.#synced) {
+      const hit = this.#index.resolve(idOrName);
+      if (hit !== undefined && hit !== "ambiguous") {
+        if (!this.#dirty.has(hit.id)) return hit;
+        const fresh = await this.#refresh(hit.id, signal);
+        if (fresh === undefined) throw new CriError("NotFound", `No such container: "${idOrName}"`);
+        return fresh;
+      }
+    }
+    return this.#opts.containers.inspect(idOrName, signal);
+  }
+
+  /** Every cached container (dirty ones re-inspected first); from Docker (list + inspect) when not synced. */
+  async all(signal: AbortSignal): Promise<ContainerInspect[]> {
+    if (!this.#synced) return this.#fetchAll(signal);
+    if (this.#dirty.size > 0) await Promise.all([...this.#dirty.keys()].map((id) => this.#refresh(id, signal)));
+    return this.#index.all();
+  }
+
+  /** The cached container without any Docker call (undefined when unknown, ambiguous or not synced). */
+  peek(idOrName: string): ContainerInspect | undefined {
+    if (!this.#synced) return undefined;
+    const hit = this.#index.resolve(idOrName);
+    return hit === "ambiguous" ? undefined : hit;
+  }
+
+  /** Every cached container, no Docker call, possibly dirty; empty when not synced. For the samplers. */
+  peekAll(): readonly ContainerInspect[] {
+    return this.#synced ? this.#index.all() : [];
+  }
+
+  async #run(firstSync: () => void): Promise<void> {
+    const min = this.#opts.reconnectMinMs ?? 100;
+    const max = this.#opts.reconnectMaxMs ?? 5_000;
+    let delay = min;
+    while (!this.#stop.signal.aborted) {
+      const generation = ++this.#generation;
+      const streamAbort = new AbortController();
+      const signal = AbortSignal.any([this.#stop.signal, streamAbort.signal]);
+      try {
+        const events = await openContainerEvents(this.#opts.transport, this.#opts.label, signal);
+        const pumped = (async () => {
+          for await (const ev of events) this.#enqueue(ev, generation);
+        })().then(() => undefined, (err: unknown) => err);
+        await this.#resync(signal);
+        this.#synced = true;
+        delay = min;
+        this.#opts.log.info({ containers: this.#index.size }, "Container state cache synced with Docker");
+        firstSync();
+        this.#kick();
+        const ended = await pumped;
+        throw ended ?? new CriError("Unavailable", "Docker closed its event stream");
+      } catch (err) {
+        this.#synced = false;
+        this.#queue = [];
+        streamAbort.abort();
+        firstSync();
+        if (this.#stop.signal.aborted) break;
+        this.#opts.log.warn({ err, retryInMs: delay }, "Lost Docker's event stream; reads go to Docker until it is back");
+        await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, max);
+      }
+    }
+  }
+
+  /** Replaces the whole cache with a fresh list + inspect; after a reconnect, reports what changed meanwhile. */
+  async #resync(signal: AbortSignal): Promise<void> {
+    const startSeq = ++this.#seq;
+    const listed = await this.#opts.containers.list({ all: true, filters: { label: [this.#opts.label] } }, signal);
+    const fresh = new Map<string, { inspect: ContainerInspect; seq: number }>();
+    await eachLimited(listed, 8, async (c) => {
+      const seq = ++this.#seq;
+      const inspect = await this.#inspectQuietly(c.id, signal);
+      if (inspect !== undefined) fresh.set(c.id, { inspect, seq });
+    });
+    const before = this.#index.all();
+    this.#index.replace(fresh);
+    this.#gone.clear();
+    for (const [id, seq] of this.#dirty) if (seq < startSeq) this.#dirty.delete(id);
+    if (this.#everSynced) {
+      for (const change of resyncChanges(before, this.#index.all(), BigInt(Date.now()) * 1_000_000n)) this.#emit(change);
+    }
+    this.#everSynced = true;
+  }
+
+  #enqueue(ev: DockerContainerEvent, generation: number): void {
+    this.#queue.push({ ev, seq: ++this.#seq, generation });
+    if (this.#synced) this.#kick();
+  }
+
+  #kick(): void {
+    this.#draining ??= this.#drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#synced && this.#queue.length > 0) this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#synced && this.#queue.length > 0) {
+      const item = this.#queue.shift();
+      if (item === undefined || item.generation !== this.#generation) continue;
+      try {
+        await this.#apply(item);
+      } catch (err) {
+        this.#opts.log.warn({ err, containerId: item.ev.id, action: item.ev.action }, "Cannot apply a Docker event to the state cache");
+      }
+    }
+  }
+
+  async #apply({ ev, seq }: Queued): Promise<void> {
+    const held = this.#index.get(ev.id);
+    const previous = held?.inspect ?? this.#gone.get(ev.id);
+    if (ev.action === "destroy") {
+      this.#index.delete(ev.id);
+      this.#gone.delete(ev.id);
+      this.#dirty.delete(ev.id);
+      this.#emit({ action: ev.action, id: ev.id, timeNano: ev.timeNano, current: undefined, previous, replayed: false });
+      return;
+    }
+    let current = held !== undefined && held.seq > seq ? held.inspect : undefined;
+    if (current === undefined) {
+      const started = ++this.#seq;
+      current = await this.#inspectQuietly(ev.id, this.#stop.signal);
+      // Gone already: its destroy event follows and reports it.
+      if (current === undefined) return;
+      if (this.#gone.has(ev.id)) return;
+      this.#index.put(current, started);
+    }
+    this.#emit({ action: ev.action, id: ev.id, timeNano: ev.timeNano, current, previous, replayed: false });
+  }
+
+  /** Re-inspects a dirty container; a container found gone leaves the cache at once (read-your-writes for remove). */
+  async #refresh(id: string, signal: AbortSignal): Promise<ContainerInspect | undefined> {
+    const started = ++this.#seq;
+    try {
+      const fresh = await this.#opts.containers.inspect(id, signal);
+      const held = this.#index.get(id);
+      if ((held === undefined || held.seq < started) && !this.#gone.has(id)) this.#index.put(fresh, started);
+      if ((this.#dirty.get(id) ?? 0) < started) this.#dirty.delete(id);
+      return fresh;
+    } catch (err) {
+      if (!hasKind(err, "NotFound")) throw err;
+      const held = this.#index.get(id);
+      if (held !== undefined) this.#gone.set(id, held.inspect);
+      this.#index.delete(id);
+      this.#dirty.delete(id);
+      return undefined;
+    }
+  }
+
+  async #inspectQuietly(id: string, signal: AbortSignal): Promise<ContainerInspect | undefined> {
+    try {
+      return await this.#opts.containers.inspect(id, AbortSignal.any([signal, AbortSignal.timeout(this.#opts.requestTimeoutMs)]));
+    } catch (err) {
+      if (hasKind(err, "NotFound")) return undefined;
+      throw err;
+    }
+  }
+
+  async #fetchAll(signal: AbortSignal): Promise<ContainerInspect[]> {
+    const listed = await this.#opts.containers.list({ all: true, filters: { label: [this.#opts.label] } }, signal);
+    const out: ContainerInspect[] = [];
+    await eachLimited(listed, 8, async (c) => {
+      try {
+        out.push(await this.#opts.containers.inspect(c.id, signal));
+      } catch (err) {
+        if (!hasKind(err, "NotFound")) throw err;
+      }
+    });
+    return out;
+  }
+
+  #emit(change: ContainerChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.#opts.log.error({ err, containerId: change.id }, "A state cache listener failed");
+      }
+    }
+  }
+}
+
+/** Runs `fn` over `items`, at most `width` at a time. */
+async function eachLimited<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        if (item !== undefined) await fn(item);
+      }
+    }),
+  );
+}

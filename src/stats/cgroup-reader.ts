@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { cgroupDir, parseProcCgroups, readCgroupLayout, type CgroupLayout, type CgroupMount } from "../host/index.js";
+import { readPseudoFile } from "./cgroup-files.js";
+import type { CgroupStats } from "./cgroup-stats.js";
+import { readV1CpuUsage, readV1Stats, type V1Dirs } from "./cgroup-v1-stats.js";
+import { readV2CpuUsage, readV2Stats } from "./cgroup-v2-stats.js";
+
+/** A cgroup's counters plus the number of processes (cgroup.procs lines) when asked for. */
+export type CgroupSnapshot = CgroupStats & { readonly processes: number | undefined };
+
+/**
+ * Reads cgroups by name (absolute in the hierarchy, e.g. "/docker/<id>") on this host's layout:
+ * cgroup v1 with one hierarchy per controller (or co-mounted ones such as cpu,cpuacct), or v2's
+ * single tree. The layout is read once; names map to directories through the mount's root, so a
+ * process in a cgroup namespace or with a bind-mounted /sys/fs/cgroup still finds the right files.
+ */
+export class CgroupReader {
+  readonly version: 1 | 2;
+  readonly #v1: Readonly<Record<"cpuacct" | "cpu" | "memory" | "pids", CgroupMount | undefined>>;
+  readonly #v2: CgroupMount | undefined;
+
+  constructor(layout: CgroupLayout) {
+    this.version = layout.version;
+    if (layout.version === 2) {
+      this.#v1 = { cpuacct: undefined, cpu: undefined, memory: undefined, pids: undefined };
+      this.#v2 = layout.unified;
+    } else {
+      const find = (c: string): CgroupMount | undefined => layout.hierarchies.find((h) => h.controllers.includes(c));
+      this.#v1 = { cpuacct: find("cpuacct"), cpu: find("cpu"), memory: find("memory"), pids: find("pids") };
+      this.#v2 = undefined;
+    }
+  }
+
+  /** Reads /proc/self/mountinfo. */
+  static async detect(): Promise<CgroupReader> {
+    return new CgroupReader(await readCgroupLayout());
+  }
+
+  /** Whether the cgroup exists (its memory directory in v1, its directory in v2). */
+  exists(name: string): boolean {
+    const dir = this.#v2 !== undefined ? dirIn(this.#v2, name) : dirIn(this.#v1.memory ?? this.#v1.cpuacct, name);
+    return dir !== undefined && existsSync(dir);
+  }
+
+  /** Every counter of the cgroup; undefined when it does not exist (a stopped container has none). */
+  read(name: string, withProcesses = false): CgroupSnapshot | undefined {
+    if (!this.exists(name)) return undefined;
+    if (this.#v2 !== undefined) {
+      const dir = dirIn(this.#v2, name);
+      return dir === undefined ? undefined : readV2Stats(dir, withProcesses);
+    }
+    return readV1Stats(this.#v1Dirs(name), withProcesses);
+  }
+
+  /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
+  cpuUsage(name: string): bigint | undefined {
+    if (this.#v2 !== undefined) {
+      const dir = dirIn(this.#v2, name);
+      return dir === undefined ? undefined : readV2CpuUsage(dir);
+    }
+    const dir = dirIn(this.#v1.cpuacct, name);
+    return dir === undefined ? undefined : readV1CpuUsage(dir);
+  }
+
+  /**
+   * The cgroup of a running process from /proc/<pid>/cgroup (the memory controller's path on v1, the
+   * unified path on v2): the fallback when a container is not where Docker's driver would put it.
+   */
+  cgroupOfPid(pid: number, procRoot = "/proc"): string | undefined {
+    if (pid <= 0) return undefined;
+    const text = readPseudoFile(join(procRoot, String(pid), "cgroup"));
+    if (text === undefined) return undefined;
+    const entries = parseProcCgroups(text);
+    const entry = this.#v2 !== undefined ? entries.find((e) => e.hierarchyId === "0") : entries.find((e) => e.controllers.includes("memory"));
+    return entry?.path;
+  }
+
+  #v1Dirs(name: string): V1Dirs {
+    return {
+      cpuacct: dirIn(this.#v1.cpuacct, name),
+      cpu: dirIn(this.#v1.cpu, name),
+      memory: dirIn(this.#v1.memory, name),
+      pids: dirIn(this.#v1.pids, name),
+    };
+  }
+}
+
+/** The directory of `name` under `mount`, or undefined when not mounted or outside the mounted part. */
+function dirIn(mount: CgroupMount | undefined, name: string): string | undefined {
+  if (mount === undefined) return undefined;
+  try {
+    return cgroupDir(mount, name);
+  } catch {
+    return undefined;
+  }
+}

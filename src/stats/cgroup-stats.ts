@@ -1,0 +1,70 @@
+/**
+ * One cgroup's counters, the same shape for cgroup v1 and v2. A field is undefined when this kernel or
+ * hierarchy does not expose it (no swap accounting, no pids controller, an older kernel without
+ * memory.peak); the CRI and metrics layers then leave the matching field out rather than report 0.
+ */
+export interface CgroupStats {
+  readonly cpu: CpuCounters | undefined;
+  readonly memory: MemoryCounters | undefined;
+  readonly pids: PidCounters | undefined;
+}
+
+export interface CpuCounters {
+  /** Cumulative CPU time of every task in the cgroup, all cores, in nanoseconds. */
+  readonly usageNs: bigint;
+  readonly userNs: bigint | undefined;
+  readonly systemNs: bigint | undefined;
+  /** CFS bandwidth control: elapsed periods, periods in which the quota ran out, time spent throttled. */
+  readonly periods: bigint;
+  readonly throttledPeriods: bigint;
+  readonly throttledNs: bigint;
+}
+
+export interface MemoryCounters {
+  /** memory.usage_in_bytes (v1) / memory.current (v2): everything charged, page cache included. */
+  readonly usage: bigint;
+  /**
+   * Usage minus inactive file pages, floored at 0: what the kubelet evicts on and what cAdvisor and
+   * containerd report as the working set.
+   */
+  readonly workingSet: bigint;
+  /** v1 max_usage_in_bytes, v2 memory.peak (kernel 5.19+). */
+  readonly maxUsage: bigint | undefined;
+  /** undefined when unlimited. */
+  readonly limit: bigint | undefined;
+  /** Anonymous memory and swap cache: v1 total_rss, v2 anon (as cAdvisor takes them). */
+  readonly rss: bigint;
+  /** Page cache: v1 total_cache, v2 file. */
+  readonly cache: bigint;
+  readonly mappedFile: bigint;
+  readonly activeFile: bigint;
+  readonly inactiveFile: bigint;
+  readonly pageFaults: bigint;
+  readonly majorPageFaults: bigint;
+  /** v1 memory.failcnt, v2 the "max" count of memory.events. */
+  readonly failcnt: bigint | undefined;
+  /** Swap in use; undefined without swap accounting. */
+  readonly swapUsage: bigint | undefined;
+  /** Swap allowed on top of memory; undefined when unlimited or not accounted. */
+  readonly swapLimit: bigint | undefined;
+  /** Processes of the cgroup the OOM killer killed (oom_kill of memory.oom_control / memory.events). */
+  readonly oomKills: bigint | undefined;
+}
+
+export interface PidCounters {
+  /** Tasks (threads included) in the cgroup: pids.current. */
+  readonly current: bigint;
+  /** pids.max; undefined when unlimited. */
+  readonly limit: bigint | undefined;
+}
+
+/**
+ * Limits at or above this are the kernel's "unlimited" (v1 reports PAGE_COUNTER_MAX rounded to pages,
+ * 9223372036854771712, not a round number); containerd and cAdvisor use the same 2^62 cut.
+ */
+export const unlimitedFrom = 1n << 62n;
+
+/** Working set as cAdvisor defines it: usage minus inactive file pages, never negative. */
+export function workingSetOf(usage: bigint, inactiveFile: bigint): bigint {
+  return inactiveFile < usage ? usage - inactiveFile : 0n;
+}
