@@ -1,4 +1,6 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
+import type { Logger } from "../log/index.js";
+import type { CopyState } from "./copy-state.js";
 
 /** One of Docker's json-file log files, held open so that renames and deletion cannot take it away. */
 export interface SourceFile {
@@ -35,6 +37,28 @@ export async function openDockerLogChain(path: string): Promise<SourceFile[]> {
     if ((before === after && main?.ino === after) || attempt >= 4) return dedupe(files);
     await closeAll(files);
   }
+}
+
+/**
+ * The files to read when copying (re)starts, oldest first, and where to start in the first: at the
+ * saved offset of the saved file (found by inode and first bytes, possibly renamed by rotations
+ * since), else from the start of the oldest file there (a fresh start: Docker's first byte).
+ */
+export async function resumeSources(path: string, saved: CopyState["source"], log: Logger): Promise<{ sources: SourceFile[]; offset: number; head: Buffer }> {
+  const chain = await openDockerLogChain(path);
+  if (saved === null) return { sources: chain, offset: 0, head: Buffer.alloc(0) };
+  const head = Buffer.from(saved.head, "base64");
+  const i = await locateSource(chain, BigInt(saved.ino), head);
+  if (i >= 0) {
+    await closeAll(chain.slice(0, i));
+    return { sources: chain.slice(i), offset: saved.offset, head };
+  }
+  if (saved.offset > 0) {
+    // Rotated away or compressed while docker-cri was down; or truncated in place (max-file=1),
+    // which changes its first bytes: then its start is new output, and starting there is right.
+    log.warn({ dockerLogPath: path }, "The Docker log file being copied is gone or was truncated; copying from the oldest one left");
+  }
+  return { sources: chain, offset: 0, head: Buffer.alloc(0) };
 }
 
 /** Index in `files` of the file with inode `ino` whose first bytes are `head`, or -1. */

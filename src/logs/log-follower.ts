@@ -22,7 +22,7 @@ import { CriError, errorMessage } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import { writeCopyState, type CopyState } from "./copy-state.js";
 import { resumeCriFile, openCriFile, type CriFile } from "./cri-log-file.js";
-import { closeAll, inodeOf, locateSource, openDockerLogChain, type SourceFile } from "./docker-log-chain.js";
+import { closeAll, inodeOf, locateSource, openDockerLogChain, resumeSources, type SourceFile } from "./docker-log-chain.js";
 import { jsonFileToCri } from "./json-file-to-cri.js";
 import { writeAll } from "./write-all.js";
 
@@ -89,22 +89,7 @@ export class LogFollower {
    * batch still finds the paths and the offset.
    */
   static async resume(opts: FollowerOptions, state: CopyState | undefined): Promise<LogFollower> {
-    const chain = await openDockerLogChain(opts.dockerLogPath);
-    let sources = chain;
-    let offset = 0;
-    let head = Buffer.alloc(0);
-    if (state?.source != null) {
-      const savedHead = Buffer.from(state.source.head, "base64");
-      const i = await locateSource(chain, BigInt(state.source.ino), savedHead);
-      if (i >= 0) {
-        await closeAll(chain.slice(0, i));
-        sources = chain.slice(i);
-        offset = state.source.offset;
-        head = savedHead;
-      } else if (state.source.offset > 0) {
-        opts.log.warn({ dockerLogPath: opts.dockerLogPath }, "The Docker log file being copied is gone (rotated away or compressed); copying from the oldest one left");
-      }
-    }
+    const { sources, offset, head } = await resumeSources(opts.dockerLogPath, state?.source ?? null, opts.log);
     let resumed;
     try {
       const recorded = state?.cri == null ? undefined : { ino: BigInt(state.cri.ino), size: state.cri.size };

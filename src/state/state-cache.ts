@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ContainerInspect, ContainersApi, DockerTransport } from "../docker/index.js";
-import { CriError, hasKind } from "../errors/index.js";
+import { CriError, hasKind, toCriError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import { openContainerEvents, type DockerContainerEvent, type FollowedAction } from "./docker-events.js";
 import { ContainerIndex } from "./container-index.js";
@@ -161,20 +161,21 @@ export class StateCache {
         const pumped = (async () => {
           for await (const ev of events) this.#enqueue(ev, generation);
         })().then(() => undefined, (err: unknown) => err);
-        await this.#resync(signal);
+        const missed = await this.#resync(signal);
         this.#synced = true;
+        for (const change of missed) this.#emit(change);
         delay = min;
         this.#opts.log.info({ containers: this.#index.size }, "Container state cache synced with Docker");
         firstSync();
         this.#kick();
         const ended = await pumped;
-        throw ended ?? new CriError("Unavailable", "Docker closed its event stream");
+        throw ended === undefined ? new CriError("Unavailable", "Docker closed its event stream") : toCriError(ended, "Docker's event stream failed");
       } catch (err) {
         this.#synced = false;
         this.#queue = [];
         streamAbort.abort();
         firstSync();
-        if (this.#stop.signal.aborted) break;
+        if (this.#stopping()) break;
         this.#opts.log.warn({ err, retryInMs: delay }, "Lost Docker's event stream; reads go to Docker until it is back");
         await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => undefined);
         delay = Math.min(delay * 2, max);
@@ -182,8 +183,12 @@ export class StateCache {
     }
   }
 
-  /** Replaces the whole cache with a fresh list + inspect; after a reconnect, reports what changed meanwhile. */
-  async #resync(signal: AbortSignal): Promise<void> {
+  #stopping(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Replaces the whole cache with a fresh list + inspect; after a reconnect, returns what changed meanwhile. */
+  async #resync(signal: AbortSignal): Promise<ContainerChange[]> {
     const startSeq = ++this.#seq;
     const listed = await this.#opts.containers.list({ all: true, filters: { label: [this.#opts.label] } }, signal);
     const fresh = new Map<string, { inspect: ContainerInspect; seq: number }>();
@@ -196,10 +201,9 @@ export class StateCache {
     this.#index.replace(fresh);
     this.#gone.clear();
     for (const [id, seq] of this.#dirty) if (seq < startSeq) this.#dirty.delete(id);
-    if (this.#everSynced) {
-      for (const change of resyncChanges(before, this.#index.all(), BigInt(Date.now()) * 1_000_000n)) this.#emit(change);
-    }
+    const missed = this.#everSynced ? resyncChanges(before, this.#index.all(), BigInt(Date.now()) * 1_000_000n) : [];
     this.#everSynced = true;
+    return missed;
   }
 
   #enqueue(ev: DockerContainerEvent, generation: number): void {

@@ -103,6 +103,7 @@ describe("container logs of real Docker containers", () => {
     assert.deepEqual(long.map((l) => [l.tag, l.content.length]), [["P", 16384], ["F", 20_000 - 16384]], "Docker's 16 KiB cut kept as P then F");
 
     // The same entries as Docker's own file, time for time.
+    // Docker's json-file lines always carry string `time` and `stream`; a wrong guess fails the comparison.
     const docker = (await readFile(c.logPath, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { time: string; stream: string });
     assert.deepEqual(lines.map((l) => `${l.time} ${l.stream}`), docker.map((d) => `${d.time} ${d.stream}`));
     await manager.forget(c.id);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdirSync, renameSync, rmSync, statSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -210,20 +210,23 @@ describe("restarts of the copier", () => {
     await second.close();
   });
 
-  it("without its state file, a restart copies again only entries newer than the CRI file's last line", async () => {
-    const stateDir = join(layout.root, "state-lost");
-    const c = container();
-    const first = createContainerLogManager({ stateDir, log: silentLogger() });
-    for (let i = 0; i < 20; i++) c.writer.write(i % 2 === 0 ? "stdout" : "stderr", `kept ${i}\n`);
-    await first.start(c.id, c.writer.path, c.criPath);
-    await waitFor("20 lines", () => readCriLines(c.criPath).length === 20);
-    await first.close();
-    rmSync(join(stateDir, `${c.id}.json`));
-    for (let i = 0; i < 5; i++) c.writer.write("stdout", `new ${i}\n`);
-    const second = createContainerLogManager({ stateDir, log: silentLogger() });
-    await second.start(c.id, c.writer.path, c.criPath);
-    await second.stop(c.id);
-    assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
-    await second.close();
-  });
+  for (const damage of ["deleted", "corrupt"] as const) {
+    it(`with its state file ${damage}, a restart copies again only entries newer than the CRI file's last line`, async () => {
+      const stateDir = join(layout.root, `state-${damage}`);
+      const c = container();
+      const first = createContainerLogManager({ stateDir, log: silentLogger() });
+      for (let i = 0; i < 20; i++) c.writer.write(i % 2 === 0 ? "stdout" : "stderr", `kept ${i}\n`);
+      await first.start(c.id, c.writer.path, c.criPath);
+      await waitFor("20 lines", () => readCriLines(c.criPath).length === 20);
+      await first.close();
+      if (damage === "deleted") rmSync(join(stateDir, `${c.id}.json`));
+      else writeFileSync(join(stateDir, `${c.id}.json`), '{"version":1,"containerId":');
+      for (let i = 0; i < 5; i++) c.writer.write("stdout", `new ${i}\n`);
+      const second = createContainerLogManager({ stateDir, log: silentLogger() });
+      await second.start(c.id, c.writer.path, c.criPath);
+      await second.stop(c.id);
+      assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
+      await second.close();
+    });
+  }
 });
