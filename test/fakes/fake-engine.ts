@@ -222,6 +222,18 @@ function defaultRoutes(apiVersion: string, minApiVersion: string, cgroupDriver: 
         Warnings: null,
       },
     },
+    // An engine with nothing in it: start-up work that lists (log resumption, state resync) sees no
+    // containers or images, and the event stream stays open without events until the client leaves.
+    { method: "GET", path: apiPath("/containers/json"), json: [] },
+    { method: "GET", path: apiPath("/images/json"), json: [] },
+    {
+      method: "GET",
+      path: apiPath("/events"),
+      handler: (_req, res) => {
+        res.writeHead(200, { "Content-Type": "application/json", "Api-Version": apiVersion });
+        res.flushHeaders();
+      },
+    },
   ];
 }
 

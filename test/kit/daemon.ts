@@ -97,7 +97,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if ((opts.waitFor ?? "socket") === "socket") {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      if (exitCode !== undefined) throw new Error(`docker-cri exited with ${exitCode} before serving:\n${stderr}`);
+      if (exitCode !== undefined) {
+        await daemon.cleanup();
+        throw new Error(`docker-cri exited with ${exitCode} before serving:\n${stderr}`);
+      }
       try {
         await access(socketPath);
         break;
