@@ -104,10 +104,10 @@ class LogManager implements ContainerLogManagerHandle {
       if (this.#mode === "json-symlink") {
         await this.#ensureStateDir();
         await linkJsonLog(criLogPath, dockerLogPath);
-        await writeCopyState(this.#stateDir, { containerId, mode: "json-symlink", dockerLogPath, criLogPath, stopped: false, source: null, cri: null }, true);
+        await writeCopyState(this.#stateDir, { containerId, mode: "json-symlink", dockerLogPath, criLogPath, stopped: false, source: null, cri: null, skipThroughNs: null }, true);
         return;
       }
-      await this.#follow(state ?? { containerId, mode: "cri", dockerLogPath, criLogPath, stopped: false, source: null, cri: null }, state === undefined);
+      await this.#follow(state ?? { containerId, mode: "cri", dockerLogPath, criLogPath, stopped: false, source: null, cri: null, skipThroughNs: null }, state === undefined);
     });
   }
 
@@ -199,6 +199,7 @@ class LogManager implements ContainerLogManagerHandle {
       throw new CriError("Unavailable", "The container log manager is shut down");
     }
     this.#followers.set(state.containerId, follower);
+    this.#log.debug({ containerId: state.containerId, dockerLogPath: state.dockerLogPath, criLogPath: state.criLogPath, resumed: !fresh }, "Copying container log in CRI format");
     this.#sweep ??= setInterval(() => {
       for (const f of this.#followers.values()) f.kick();
     }, this.#sweepIntervalMs).unref();

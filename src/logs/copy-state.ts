@@ -26,6 +26,11 @@ export interface CopyState {
    * written. Null before it was first opened.
    */
   readonly cri: { readonly ino: string; readonly size: number } | null;
+  /**
+   * Only after a start that found lines in the CRI file but no state: Docker entries up to this
+   * time (ns since the epoch, decimal) are still being skipped. Null otherwise.
+   */
+  readonly skipThroughNs: string | null;
 }
 
 const stateVersion = 1;
@@ -120,6 +125,7 @@ function parseCopyState(text: string, containerId: string): CopyState | undefine
   }
   if (!isObject(raw) || raw.version !== stateVersion || raw.containerId !== containerId) return undefined;
   const { mode, dockerLogPath, criLogPath, stopped, source, cri } = raw;
+  const skipThroughNs = raw.skipThroughNs ?? null;
   if (mode !== "cri" && mode !== "json-symlink") return undefined;
   if (typeof dockerLogPath !== "string" || typeof criLogPath !== "string" || typeof stopped !== "boolean") return undefined;
   let parsedSource: CopyState["source"] = null;
@@ -132,7 +138,8 @@ function parseCopyState(text: string, containerId: string): CopyState | undefine
     if (!isObject(cri) || !isInode(cri.ino) || !isSize(cri.size)) return undefined;
     parsedCri = { ino: cri.ino, size: cri.size };
   }
-  return { containerId, mode, dockerLogPath, criLogPath, stopped, source: parsedSource, cri: parsedCri };
+  if (skipThroughNs !== null && !(typeof skipThroughNs === "string" && /^\d{1,25}$/.test(skipThroughNs))) return undefined;
+  return { containerId, mode, dockerLogPath, criLogPath, stopped, source: parsedSource, cri: parsedCri, skipThroughNs };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,8 @@
  *
  *   resume ──► following ──stop()/close()──► done
  *                │   ▲
- *   inotify / sweep: pump (read from the offset to EOF, convert, append, advance)
+ *   inotify / sweep: pump (read from the offset towards EOF, convert, append, advance), in
+ *   rounds of 8 MiB so that a reopen or stop queued meanwhile is not held up by a backlog
  *   reopen(): swap the CRI file between two pumps
  *
  * Every operation (pump, reopen, stop) runs on one queue, so the CRI file never changes under a
@@ -20,7 +21,8 @@ import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 import { CriError, errorMessage } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
-import { writeCopyState, type CopyState } from "./copy-state.js";
+import type { CopyState } from "./copy-state.js";
+import { CopyStateSaver } from "./copy-state-saver.js";
 import { resumeCriFile, openCriFile, type CriFile } from "./cri-log-file.js";
 import { closeAll, inodeOf, locateSource, openDockerLogChain, resumeSources, type SourceFile } from "./docker-log-chain.js";
 import { jsonFileToCri } from "./json-file-to-cri.js";
@@ -47,6 +49,10 @@ export interface FollowerOptions extends FollowerTuning {
 const headBytes = 128;
 /** A json-file line longer than this is not Docker's (it cuts at 16 KiB before escaping); it is skipped. */
 const maxLineBytes = 64 * 1024 * 1024;
+/** Bytes of Docker's file copied in one turn on the queue before others get theirs. */
+const roundBytes = 8 * 1024 * 1024;
+/** Rounds a flush or a stop copies at most (2 GiB), against a container that never stops writing. */
+const maxDrainRounds = 256;
 /** At most one warning per follower in this period for the same kind of trouble. */
 const warnEveryMs = 60_000;
 
@@ -66,8 +72,7 @@ export class LogFollower {
   #queue: Promise<void> = Promise.resolve();
   #pumpQueued = false;
   #kickTimer: NodeJS.Timeout | undefined;
-  #saveTimer: NodeJS.Timeout | undefined;
-  #saves: Promise<void> = Promise.resolve();
+  readonly #saver: CopyStateSaver;
   #stopped = false;
   /** No more pumps or saves once set (stop, close). */
   #ending = false;
@@ -81,6 +86,9 @@ export class LogFollower {
     this.#log = opts.log;
     this.#cri = cri;
     this.#skipThroughNs = skipThroughNs;
+    this.#saver = new CopyStateSaver(opts.stateDir, opts.stateSaveDelayMs, () => this.#snapshot(), (err) => {
+      this.#warnOnce("save", "Saving the container log copy state failed", err);
+    });
   }
 
   /**
@@ -98,12 +106,15 @@ export class LogFollower {
       await closeAll(sources);
       throw err;
     }
-    const follower = new LogFollower(opts, resumed.file, state === undefined ? resumed.skipThroughNs : undefined);
+    // Skipping by time: from this start if it found lines but no state, else as the state says.
+    const saved = state?.skipThroughNs;
+    const skipThroughNs = state === undefined ? resumed.skipThroughNs : saved == null ? undefined : BigInt(saved);
+    const follower = new LogFollower(opts, resumed.file, skipThroughNs);
     follower.#sources = sources;
     follower.#offset = offset;
     follower.#head = head;
     try {
-      await follower.#persist(true);
+      await follower.#saver.now(true);
     } catch (err) {
       await follower.#release();
       throw err;
@@ -125,7 +136,7 @@ export class LogFollower {
 
   /** Copies everything Docker has written so far. */
   flush(): Promise<void> {
-    return this.#enqueue(() => this.#pump());
+    return this.#enqueue(() => this.#drain(maxDrainRounds));
   }
 
   /**
@@ -139,7 +150,14 @@ export class LogFollower {
       const next = await openCriFile(this.criLogPath);
       const old = this.#cri;
       this.#cri = next;
-      await this.#persist(true);
+      try {
+        await this.#saver.now(true);
+      } catch (err) {
+        // The kubelet renames the old file back when reopen fails: keep writing to it.
+        this.#cri = old;
+        await next.handle.close();
+        throw err;
+      }
       await old.handle.close();
       this.#queuePump();
     });
@@ -153,18 +171,19 @@ export class LogFollower {
     return this.#enqueue(async () => {
       if (this.#ending) return;
       try {
-        await this.#pump();
+        // Stopped: the container is done writing, copy all. Shutdown: one round; the rest is
+        // copied on resume, and a container that never stops writing cannot hold up the exit.
+        await this.#drain(stopped ? maxDrainRounds : 1);
       } catch (err) {
         this.#log.warn({ err: errorMessage(err) }, "Final copy of the container log failed");
       }
       this.#ending = true;
       this.#stopped = stopped;
-      clearTimeout(this.#saveTimer);
+      this.#saver.cancel();
       clearTimeout(this.#kickTimer);
-      this.#saveTimer = undefined;
       this.#kickTimer = undefined;
       try {
-        await this.#persist(true);
+        await this.#saver.now(true);
       } finally {
         await this.#release();
       }
@@ -196,7 +215,9 @@ export class LogFollower {
     this.#pumpQueued = true;
     this.#enqueue(async () => {
       this.#pumpQueued = false;
-      await this.#pump();
+      // A round at a time, queued again behind whatever else is waiting: a container writing
+      // faster than we copy must not starve a reopen or a stop.
+      if (!(await this.#pump())) this.#queuePump();
     }).catch((err: unknown) => {
       this.#warnOnce("pump", "Copying the container log failed; retrying on the next change", err);
     });
@@ -208,29 +229,41 @@ export class LogFollower {
     return run;
   }
 
-  /** Reads every Docker file from the offset to its end, and follows rotations. Runs on the queue only. */
-  async #pump(): Promise<void> {
-    if (this.#ending) return;
-    let progressed = false;
+  async #drain(maxRounds: number): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      if (await this.#pump()) return;
+    }
+  }
+
+  /**
+   * One round: reads the Docker files from the offset towards their end (following rotations), up
+   * to `roundBytes`. True when it reached the end. Runs on the queue only.
+   */
+  async #pump(): Promise<boolean> {
+    if (this.#ending) return true;
+    let copied = 0;
+    let drained = true;
     for (;;) {
+      if (copied >= roundBytes) {
+        drained = false;
+        break;
+      }
       let current = this.#sources[0];
       if (current === undefined) {
         // Not there yet when following began (or the container is gone): look again.
         const chain = await openDockerLogChain(this.dockerLogPath);
-        if (chain.length === 0) break;
-        this.#setSources(chain);
         current = chain[0];
         if (current === undefined) break;
+        this.#setSources(chain);
       }
       const step = await this.#copyStep(current);
-      if (step === "copied") {
-        progressed = true;
+      if (typeof step === "number") {
+        copied += step;
         continue;
       }
       if (step === "truncated") {
         this.#warnOnce("truncated", "The Docker log file was truncated in place (max-file=1); copying it from its start", undefined);
-        this.#offset = 0;
-        this.#head = Buffer.alloc(0);
+        this.#setSources(this.#sources);
         continue;
       }
       // At the end of `current`.
@@ -239,7 +272,7 @@ export class LogFollower {
         if (size > this.#offset) this.#warnOnce("torn", "A rotated Docker log file ends in an unfinished line; dropping it", undefined);
         await current.handle.close();
         this.#setSources(this.#sources.slice(1));
-        progressed = true;
+        copied++; // the state changed: save it
         continue;
       }
       const ino = await inodeOf(this.dockerLogPath);
@@ -254,7 +287,8 @@ export class LogFollower {
       if (newer.length === 0) break;
       this.#sources = [current, ...newer];
     }
-    if (progressed) this.#scheduleSave();
+    if (copied > 0) this.#saver.soon();
+    return drained;
   }
 
   /** Moves to a new first file at offset 0; one synchronous step, for consistent snapshots. */
@@ -264,8 +298,11 @@ export class LogFollower {
     this.#head = Buffer.alloc(0);
   }
 
-  /** One read, convert and append; offset and CRI size advance together once the bytes are written. */
-  async #copyStep(source: SourceFile): Promise<"copied" | "end" | "truncated"> {
+  /**
+   * One read, convert and append; returns the bytes consumed. Offset and CRI size advance together,
+   * once the bytes are written.
+   */
+  async #copyStep(source: SourceFile): Promise<number | "end" | "truncated"> {
     const size = (await source.handle.stat()).size;
     if (size < this.#offset) return "truncated";
     let want = Math.min(size - this.#offset, this.#opts.readChunkBytes);
@@ -284,14 +321,14 @@ export class LogFollower {
         if (bytesRead < maxLineBytes) return "end"; // an unfinished line: Docker is writing it
         this.#warnOnce("long", "Skipping a Docker log line longer than 64 MiB", undefined);
         this.#advance(chunk, bytesRead, 0);
-        return "copied";
+        return bytesRead;
       }
       if (converted.skipped > 0) this.#warnOnce("skipped", `Skipping ${converted.skipped} lines that are not json-file entries, first: ${JSON.stringify(converted.firstSkipped)}`, undefined);
       const data = Buffer.from(converted.text, "utf8");
       if (data.length > 0) await writeAll(this.#cri.handle, data, this.#cri.size);
       this.#skipThroughNs = converted.stillSkipping ? this.#skipThroughNs : undefined;
       this.#advance(chunk, converted.consumed, data.length);
-      return "copied";
+      return converted.consumed;
     }
   }
 
@@ -311,25 +348,8 @@ export class LogFollower {
       stopped: this.#stopped,
       source: current === undefined ? null : { ino: current.ino.toString(), offset: this.#offset, head: this.#head.toString("base64") },
       cri: { ino: this.#cri.ino.toString(), size: this.#cri.size },
+      skipThroughNs: this.#skipThroughNs === undefined ? null : this.#skipThroughNs.toString(),
     };
-  }
-
-  #scheduleSave(): void {
-    if (this.#ending || this.#saveTimer !== undefined) return;
-    this.#saveTimer = setTimeout(() => {
-      this.#saveTimer = undefined;
-      this.#persist(false).catch((err: unknown) => {
-        this.#warnOnce("save", "Saving the container log copy state failed", err);
-      });
-    }, this.#opts.stateSaveDelayMs);
-    this.#saveTimer.unref();
-  }
-
-  /** Saves a snapshot taken when its turn comes; saves never overtake each other. */
-  #persist(durable: boolean): Promise<void> {
-    const run = this.#saves.then(() => writeCopyState(this.#opts.stateDir, this.#snapshot(), durable));
-    this.#saves = run.catch(() => undefined);
-    return run;
   }
 
   async #release(): Promise<void> {

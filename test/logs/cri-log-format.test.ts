@@ -112,6 +112,18 @@ describe("CRI log format", () => {
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
   });
 
+  it("copies lines far longer than its read chunk whole (64-byte chunks, 20 KiB lines)", async () => {
+    const small = createContainerLogManager({ stateDir: layout.state, log: silentLogger(), readChunkBytes: 64 });
+    const c = container();
+    for (let i = 0; i < 5; i++) c.writer.write("stdout", String(i).repeat(16384));
+    c.writer.write("stdout", "end\n");
+    c.writer.write("stderr", `${"e".repeat(20_000)}\n`);
+    await small.start(c.id, c.writer.path, c.criPath);
+    await small.stop(c.id);
+    await small.close();
+    assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
+  });
+
   it("is idempotent for start, refuses other paths, and checks its arguments", async () => {
     const c = container();
     c.writer.write("stdout", "once\n");

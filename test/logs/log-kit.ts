@@ -38,9 +38,15 @@ export class JsonFileWriter {
 
   /** Appends one entry; `log` carries its own "\n" (or not, for a partial line). */
   write(stream: "stdout" | "stderr", log: string): JsonEntry {
+    const entry = this.entry(stream, log);
+    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+    return entry;
+  }
+
+  /** Records the next entry without writing it, for tests that write many lines at once. */
+  entry(stream: "stdout" | "stderr", log: string): JsonEntry {
     this.#ns += 1000n + BigInt(this.entries.length % 7); // uneven gaps, so some times end in zeros
     const entry: JsonEntry = { log, stream, time: goRfc3339Nano(this.#ns) };
-    appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
     this.entries.push(entry);
     return entry;
   }
@@ -108,7 +114,7 @@ export function readCriLines(...paths: string[]): string[] {
     if (!existsSync(p)) continue;
     const text = readFileSync(p, "utf8");
     parseCriFile(text);
-    if (text !== "") out.push(...text.slice(0, -1).split("\n"));
+    if (text !== "") for (const line of text.slice(0, -1).split("\n")) out.push(line);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * line exactly once, in order, and a renamed file must not grow after reopen returned.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -60,6 +60,26 @@ describe("reopening the CRI log", () => {
     assert.equal(lines.length, writer.entries.length);
     assert.deepEqual(lines, writer.entries.map(expectedCriLine));
     for (const r of rotated) assert.ok(readCriLines(r).length > 0, `${r} got lines`);
+  });
+
+  it("does not wait for a large backlog to be copied: reopen takes its turn between rounds", async () => {
+    const id = fakeContainerId();
+    mkdirSync(join(layout.docker, id), { recursive: true });
+    const writer = new JsonFileWriter(join(layout.docker, id, `${id}-json.log`));
+    const lines: string[] = [];
+    for (let i = 0; i < 300_000; i++) lines.push(`${JSON.stringify(writer.entry(i % 2 === 0 ? "stdout" : "stderr", `backlog line ${i} ${"z".repeat(80)}\n`))}\n`);
+    appendFileSync(writer.path, lines.join(""));
+    assert.ok(statSync(writer.path).size > 40 * 1024 * 1024);
+    const criPath = join(layout.cri, "backlog", "0.log");
+    await manager.start(id, writer.path, criPath);
+    await waitFor("the copy to begin", () => existsSync(criPath) && statSync(criPath).size > 0);
+    renameSync(criPath, `${criPath}.1`);
+    await manager.reopen(id);
+    const before = readCriLines(`${criPath}.1`).length;
+    assert.ok(before < writer.entries.length, `reopen returned before the backlog was copied (${before} of ${writer.entries.length})`);
+    await manager.stop(id);
+    assert.ok(readCriLines(criPath).length > 0, "the rest went to the new file");
+    assert.deepEqual(readCriLines(`${criPath}.1`, criPath), writer.entries.map(expectedCriLine));
   });
 
   it("opens the path again even when its directory was moved away, and refuses when not copying", async () => {

@@ -210,6 +210,28 @@ describe("restarts of the copier", () => {
     await second.close();
   });
 
+  it("SIGKILL right after a start that found lines but no state: the restart keeps skipping old entries", async () => {
+    const c = container();
+    for (let i = 0; i < 30; i++) c.writer.write("stdout", `already copied ${i}\n`);
+    const first = createContainerLogManager({ stateDir: join(layout.root, "state-elsewhere"), log: silentLogger() });
+    await first.start(c.id, c.writer.path, c.criPath);
+    await first.stop(c.id);
+    await first.close();
+    assert.equal(readCriLines(c.criPath).length, 30);
+    for (let i = 0; i < 5; i++) c.writer.write("stderr", `new ${i}\n`);
+    // layout.state has no state for this container: the copier must skip by time, and a crash
+    // before it is done must not forget that.
+    const args = { stateDir: layout.state, id: c.id, dockerLogPath: c.writer.path, criLogPath: c.criPath, stateSaveDelayMs: 60_000 };
+    const copier = await spawnCopier(args);
+    await copier.kill9();
+    const again = await spawnCopier(args);
+    again.send("stop");
+    await again.waitFor("stopped");
+    again.send("close");
+    await again.waitFor("closed");
+    assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
+  });
+
   for (const damage of ["deleted", "corrupt"] as const) {
     it(`with its state file ${damage}, a restart copies again only entries newer than the CRI file's last line`, async () => {
       const stateDir = join(layout.root, `state-${damage}`);
