@@ -28,10 +28,10 @@ const executable = join(outDir, "docker-cri");
 // The fuse string Node's SEA support looks for; postject flips it when it injects the blob.
 const fuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
-/** Native addons shipped inside the executable: [SEA asset key, built file]. */
+/** Native addons shipped inside the executable: [SEA asset key, built file, addon name for build-addons.mjs]. */
 const addons = [
-  ["sd-notify.node", join(root, "dist", "native", "sd-notify.node"), "scripts/build-sd-notify-addon.mjs"],
-  ["netns-connect.node", join(root, "dist", "native", "netns-connect.node"), "scripts/build-netns-addon.mjs"],
+  ["sd-notify.node", join(root, "dist", "native", "sd-notify.node"), "sd-notify"],
+  ["netns-connect.node", join(root, "dist", "native", "netns-connect.node"), "netns-connect"],
 ];
 
 function step(text) {
@@ -49,11 +49,9 @@ if (!readFileSync(process.execPath).includes(fuse)) {
 
 // 1. Native addons.
 const assets = {};
-for (const [key, file, script] of addons) {
-  if (existsSync(join(root, script))) {
-    execFileSync(process.execPath, [join(root, script)], { stdio: "inherit" });
-  }
-  if (!existsSync(file)) fail(`${relative(root, file)} is missing and ${script} cannot build it`);
+for (const [key, file, name] of addons) {
+  execFileSync(process.execPath, [join(root, "scripts", "build-addons.mjs"), name], { stdio: "inherit" });
+  if (!existsSync(file)) fail(`${relative(root, file)} is missing and scripts/build-addons.mjs cannot build it`);
   assets[key] = file;
 }
 step(`addons: ${Object.keys(assets).join(", ")}`);

@@ -7,7 +7,7 @@
 // socketPath is NOTIFY_SOCKET as systemd sets it: an absolute path, or "@name" for the abstract
 // namespace. Throws an Error whose `code` is the errno name (EAGAIN when systemd's queue is full:
 // the caller retries) and whose `syscall` says which call failed. Built by
-// scripts/build-sd-notify-addon.mjs.
+// scripts/build-addons.mjs.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <node_api.h>

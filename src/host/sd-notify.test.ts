@@ -16,7 +16,7 @@ function capture(): { log: ReturnType<typeof createLogger>; text: () => string }
 
 describe("createSdNotifier", () => {
   before(() => {
-    execFileSync(process.execPath, [fileURLToPath(new URL("../../scripts/build-sd-notify-addon.mjs", import.meta.url))]);
+    execFileSync(process.execPath, [fileURLToPath(new URL("../../scripts/build-addons.mjs", import.meta.url)), "sd-notify"]);
   });
 
   it("does nothing without NOTIFY_SOCKET", async () => {

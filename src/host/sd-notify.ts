@@ -22,7 +22,7 @@ interface SdNotifyAddon {
 }
 
 /**
- * Where the build puts the addon (scripts/build-sd-notify-addon.mjs), seen from src/host/ (tsx) and
+ * Where the build puts the addon (scripts/build-addons.mjs), seen from src/host/ (tsx) and
  * from dist/src/host/ (tsc). The standalone executable extracts it to the place the first candidate
  * names (scripts/package.mjs).
  */

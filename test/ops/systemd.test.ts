@@ -121,7 +121,7 @@ describe("packaging/systemd unit files", () => {
 describe("socket activation with NOTIFY_SOCKET", () => {
   let sink: NotifySink;
   before(async () => {
-    await execFileAsync(process.execPath, [join(repoRoot, "scripts", "build-sd-notify-addon.mjs")]);
+    await execFileAsync(process.execPath, [join(repoRoot, "scripts", "build-addons.mjs"), "sd-notify"]);
     sink = await startNotifySink();
   });
   after(async () => {

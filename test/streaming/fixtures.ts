@@ -68,6 +68,6 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
 
 /** Builds the port-forward addon the daemon loads (what `npm run build` does). */
 export function buildNetnsAddon(): void {
-  const res = spawnSync(process.execPath, [join(repoRoot, "scripts", "build-netns-addon.mjs")], { encoding: "utf8" });
+  const res = spawnSync(process.execPath, [join(repoRoot, "scripts", "build-addons.mjs"), "netns-connect"], { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`building the netns addon failed: ${res.stderr}`);
 }

@@ -11,7 +11,7 @@ interface NetnsAddon {
   connect(nsPath: string, family: 4 | 6, port: number, timeoutMs: number): Promise<number>;
 }
 
-/** Where `npm run build` (scripts/build-netns-addon.mjs) puts the addon, seen from src/ and from dist/src/. */
+/** Where `npm run build` (scripts/build-addons.mjs) puts the addon, seen from src/ and from dist/src/. */
 const addonCandidates = [
   new URL("../../../dist/native/netns-connect.node", import.meta.url),
   new URL("../../../native/netns-connect.node", import.meta.url),
