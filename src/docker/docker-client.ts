@@ -4,8 +4,9 @@ import { ExecApi } from "./exec-api.js";
 import { ImagesApi } from "./images-api.js";
 import { parseInfo, type DockerInfo } from "./info.js";
 import { negotiateApiVersion, type NegotiatedVersion } from "./negotiate.js";
-import type { DockerRequestOptions, DockerTransport } from "./transport.js";
+import type { DockerTransport } from "./transport.js";
 import { parseVersion, type DockerVersion } from "./version.js";
+import { call } from "./request-options.js";
 
 export interface DockerClientOptions {
   /** Canonical endpoint, for messages. */
@@ -74,15 +75,4 @@ export class DockerClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
-}
-
-/** Request options without spelling out an absent signal (exactOptionalPropertyTypes). */
-function call(
-  operation: string,
-  method: DockerRequestOptions["method"],
-  path: string,
-  signal: AbortSignal | undefined,
-  extra: Partial<Omit<DockerRequestOptions, "operation" | "method" | "path" | "signal">> = {},
-): DockerRequestOptions {
-  return { operation, method, path, ...extra, ...(signal === undefined ? {} : { signal }) };
 }

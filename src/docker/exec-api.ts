@@ -1,6 +1,7 @@
 import type { DockerClientOptions } from "./docker-client.js";
 import { JsonObjectReader } from "./parse.js";
-import type { DockerHijackResponse, DockerRequestOptions, DockerTransport } from "./transport.js";
+import type { DockerHijackResponse, DockerTransport } from "./transport.js";
+import { call } from "./request-options.js";
 
 /** What to attach of a process's stdio. */
 export interface StdioAttach {
@@ -115,15 +116,4 @@ export class ExecApi {
       openStdin: config?.optBoolean("OpenStdin") ?? false,
     };
   }
-}
-
-/** Request options without spelling out an absent signal (exactOptionalPropertyTypes). */
-function call(
-  operation: string,
-  method: DockerRequestOptions["method"],
-  path: string,
-  signal: AbortSignal | undefined,
-  extra: Partial<Omit<DockerRequestOptions, "operation" | "method" | "path" | "signal">> = {},
-): DockerRequestOptions {
-  return { operation, method, path, ...extra, ...(signal === undefined ? {} : { signal }) };
 }

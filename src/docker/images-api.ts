@@ -4,7 +4,8 @@ import { parseImage, parseImageHistory, parseImageSummary, type DockerImage, typ
 import { jsonLines } from "./json-lines.js";
 import { JsonObjectReader } from "./parse.js";
 import { errorForStatus } from "./status-error.js";
-import type { DockerRequestOptions, DockerTransport, QueryValue } from "./transport.js";
+import type { DockerTransport, QueryValue } from "./transport.js";
+import { call } from "./request-options.js";
 
 /** One message of a pull's progress stream that is not an error. */
 export interface PullProgress {
@@ -159,15 +160,4 @@ async function* pullMessages(lines: AsyncGenerator<unknown, void, undefined>): A
 
 function notAnArray(operation: string): CriError {
   return new CriError("Internal", `Unexpected Docker "${operation}" response: the body is not an array`);
-}
-
-/** Request options without spelling out absent fields (exactOptionalPropertyTypes). */
-function call(
-  operation: string,
-  method: DockerRequestOptions["method"],
-  path: string,
-  signal: AbortSignal,
-  extra: Partial<Omit<DockerRequestOptions, "operation" | "method" | "path" | "signal">> = {},
-): DockerRequestOptions {
-  return { operation, method, path, signal, ...extra };
 }
