@@ -18,6 +18,7 @@ import { createContainerLogManager, type ContainerLogManagerHandle } from "./log
 import { join } from "node:path";
 import { readHostLimits } from "./util/host-limits.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
+import { ContainerEventHub, createStatsRuntime, eventContainerStatus, type StatsRuntime } from "./cri/index.js";
 
 export interface App {
   /** Runs start-up in the kubelet's pre-RunKubelet order; throws a CriError saying what failed. */
@@ -64,9 +65,15 @@ export function buildApp(config: Config, log: Logger): App {
   let grpc: GrpcServer | undefined;
   let runtimeCgroups: RuntimeCgroupManager | undefined;
   let containerLogs: ContainerLogManagerHandle | undefined;
+  let statsRuntime: StatsRuntime | undefined;
+  let eventHub: ContainerEventHub | undefined;
 
   const release = async (graceMs: number): Promise<void> => {
+    // GetContainerEvents streams never end on their own: complete them so that the grace period
+    // is not spent waiting for the kubelet to hang up.
+    await eventHub?.stop();
     await grpc?.stop(graceMs);
+    await statsRuntime?.stop();
     // After the last RPC: saves every log copy's offset, so that the next start resumes exactly there.
     await containerLogs?.close();
     await runtimeCgroups?.stop();
@@ -176,9 +183,24 @@ export function buildApp(config: Config, log: Logger): App {
       sandboxImage: config.podInfraContainerImage,
       dockerRootDir: info.dockerRootDir,
     };
+    // --- state cache deps ---
+    // Docker's k8s containers kept in memory from /events (resync on start and on reconnect): the
+    // sandbox and container families get a ContainersApi whose list and inspect come from it, the
+    // stats RPCs read cgroups directly. See src/state and src/cri/stats.
+    statsRuntime = await createStatsRuntime({
+      transport: docker.transport,
+      dockerOptions: docker.options,
+      containers: docker.containers,
+      cgroupDriver: dockerDriver,
+      dockerRootDir: info.dockerRootDir,
+      log: log.child({ component: "stats" }),
+      requestTimeoutMs: config.runtimeRequestTimeoutMs,
+    });
+    await statsRuntime.start();
+    const cachedContainers = statsRuntime.containers;
     // --- sandbox deps ---
     const sandboxDeps: SandboxDeps = {
-      containers: docker.containers,
+      containers: cachedContainers,
       ensureImage: imagePuller.ensureImage,
       network,
       checkpoints: new CheckpointStore(checkpointDir),
@@ -207,9 +229,9 @@ export function buildApp(config: Config, log: Logger): App {
     // --- container deps ---
     // What the host allows of privileged mode and AppArmor, read once; a host whose capability
     // bounding set is not full gets privileged containers (and "ALL") as the host's capabilities.
-    const hostSecurity = await readHostSecurity(await readHostLimits());
+    const hostSecurity = await readHostSecurity(await readHostLimits(), docker.containers, AbortSignal.timeout(config.runtimeRequestTimeoutMs));
     if (!hostSecurity.capabilities.full) {
-      log.warn({ boundingCapabilities: hostSecurity.capabilities.bounding.length }, "This host limits capabilities (its bounding set is not full): privileged containers and capability ALL get the host's capabilities instead of Docker's privileged mode");
+      log.warn({ grantableCapabilities: hostSecurity.capabilities.bounding.length, unknownToDocker: hostSecurity.capabilities.unknownToDocker }, "This host limits capabilities (its bounding set is not full): privileged containers and capability ALL get the host's capabilities instead of Docker's privileged mode");
     }
     // Each container's output goes from Docker's json-file log into the kubelet's log file; the copy
     // state lives under the root directory so that a restart resumes every copy where it stopped.
@@ -219,7 +241,7 @@ export function buildApp(config: Config, log: Logger): App {
       log.warn({ err }, "Cannot resume every container log copy");
     });
     const containerDeps: ContainerDeps = {
-      containers: docker.containers,
+      containers: cachedContainers,
       exec: docker.exec,
       images: new ImageIdentities(docker.images),
       logs: containerLogs,
@@ -234,10 +256,21 @@ export function buildApp(config: Config, log: Logger): App {
       killProcessTree: (pid, peer) => killProcessTree(pid, peer),
       cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
     };
+    // --- stats deps ---
+    // GetContainerEvents: the cache's changes with the pod's statuses (pod IPs of plugin networks
+    // from the checkpoint, as PodSandboxStatus reports them).
+    eventHub = new ContainerEventHub({
+      cache: statsRuntime.cache,
+      log: log.child({ component: "container-events" }),
+      containerStatus: eventContainerStatus(containerDeps),
+      podIps: async (sandbox) => (sandbox.hostConfig.networkMode === "none" ? (await sandboxDeps.checkpoints.read(sandbox.id, log))?.podIps : undefined),
+      buildTimeoutMs: config.runtimeRequestTimeoutMs,
+    });
+    eventHub.start();
     grpc = await startGrpcServer({
       target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
       services: [
-        { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps, container: containerDeps }) },
+        { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps, container: containerDeps, stats: statsRuntime.stats, events: eventHub }) },
         { service: ImageService, impl: imageServiceImpl(imageDeps) },
       ],
       log,

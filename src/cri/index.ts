@@ -16,3 +16,6 @@ export { ImageIdentities } from "./container/image-identity.js";
 export { listHostDevices } from "./container/host-devices.js";
 export { readHostSecurity } from "./container/host-security.js";
 export { killProcessTree } from "./container/kill-process-tree.js";
+export { createStatsRuntime } from "./stats/stats-methods.js";
+export type { StatsDeps, StatsRuntime } from "./stats/stats-methods.js";
+export { ContainerEventHub, eventContainerStatus } from "./events/container-events-methods.js";

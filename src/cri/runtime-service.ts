@@ -1,5 +1,6 @@
 import type { RuntimeService } from "../gen/index.js";
 import { containerMethods, removeAppContainer, sandboxContainerStatuses, type ContainerDeps } from "./container/container-methods.js";
+import { containerEventsMethods, type ContainerEventHub } from "./events/container-events-methods.js";
 import { streamingMethods, type StreamingDeps } from "./exec/streaming-methods.js";
 import type { RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 import { runtimeConfig } from "./runtime/runtime-config.js";
@@ -8,12 +9,15 @@ import { updateRuntimeConfig } from "./runtime/update-runtime-config.js";
 import { version } from "./runtime/version.js";
 import { sandboxMethods, type SandboxDeps } from "./sandbox/sandbox-methods.js";
 import type { ServiceImpl } from "./service-impl.js";
+import { statsMethods, type StatsDeps } from "./stats/stats-methods.js";
 
 export interface RuntimeServiceDeps {
   info: RuntimeInfoDeps;
   sandbox: SandboxDeps;
   streaming: StreamingDeps;
   container: ContainerDeps;
+  stats: StatsDeps;
+  events: Pick<ContainerEventHub, "subscribe">;
 }
 
 /**
@@ -36,5 +40,7 @@ export function runtimeServiceImpl(deps: RuntimeServiceDeps): ServiceImpl<typeof
     }),
     ...containerMethods(deps.container),
     ...streamingMethods(deps.streaming),
+    ...statsMethods(deps.stats),
+    ...containerEventsMethods(deps.events),
   };
 }

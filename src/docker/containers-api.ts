@@ -3,7 +3,8 @@ import { parseContainerInspect, type ContainerInspect } from "./container-inspec
 import { parseContainerList, type ContainerSummary } from "./container-summary.js";
 import type { DockerClientOptions } from "./docker-client.js";
 import { JsonObjectReader } from "./parse.js";
-import type { DockerRequestOptions, DockerTransport, QueryValue } from "./transport.js";
+import type { DockerTransport, QueryValue } from "./transport.js";
+import { call } from "./request-options.js";
 
 /** Filters of `GET /containers/json`; each key's values are ORed, keys are ANDed. */
 export interface ContainerListFilters {
@@ -126,15 +127,4 @@ const idOrNamePattern = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 function segment(idOrName: string): string {
   if (!idOrNamePattern.test(idOrName)) throw new CriError("NotFound", `No such container: "${idOrName}"`);
   return encodeURIComponent(idOrName.replace(/^\//, ""));
-}
-
-/** Request options without spelling out an absent signal (exactOptionalPropertyTypes). */
-function call(
-  operation: string,
-  method: DockerRequestOptions["method"],
-  path: string,
-  signal: AbortSignal | undefined,
-  extra: Partial<Omit<DockerRequestOptions, "operation" | "method" | "path" | "signal">> = {},
-): DockerRequestOptions {
-  return { operation, method, path, ...extra, ...(signal === undefined ? {} : { signal }) };
 }

@@ -11,12 +11,17 @@ import { TrackingTransport } from "./tracking-transport.js";
  */
 export class CachedContainersApi extends ContainersApi {
   readonly #cache: StateCache;
-  readonly #label: string;
+  readonly #labels: readonly string[];
 
-  constructor(transport: DockerTransport, options: DockerClientOptions, cache: StateCache, label: string) {
+  /**
+   * `label` is the cache's; `impliedBy` are label keys only ever set together with it (the sandbox id
+   * label, which docker-cri and cri-dockerd put only on containers that carry the type label), so a
+   * list filtered by one of them is served from the cache too.
+   */
+  constructor(transport: DockerTransport, options: DockerClientOptions, cache: StateCache, label: string, impliedBy: readonly string[] = []) {
     super(new TrackingTransport(transport, (id) => { cache.markDirty(id); }), options);
     this.#cache = cache;
-    this.#label = label;
+    this.#labels = [label, ...impliedBy];
   }
 
   override async inspect(idOrName: string, signal?: AbortSignal): Promise<ContainerInspect> {
@@ -37,12 +42,15 @@ export class CachedContainersApi extends ContainersApi {
 
   #servable(f: ContainerListFilters): boolean {
     const labels = f.label ?? [];
-    if (!labels.some((l) => l === this.#label || l.startsWith(`${this.#label}=`))) return false;
-    if ((f.name ?? []).length > 0) return false;
+    if (!labels.some((l) => this.#labels.some((key) => l === key || l.startsWith(`${key}=`)))) return false;
+    // Only filters this class evaluates; any other (name, or one added to ContainerListFilters later) goes to Docker.
+    if (Object.entries(f).some(([key, values]) => !servedFilters.has(key) && Array.isArray(values) && values.length > 0)) return false;
     // Docker reads id filters as regular expressions; plain hex is a substring match, anything else is Docker's to interpret.
     return (f.id ?? []).every((id) => /^[0-9a-f]*$/.test(id));
   }
 }
+
+const servedFilters: ReadonlySet<string> = new Set(["label", "id", "status"]);
 
 /** Docker's list filters: values of one key are ORed except labels, which must all match; keys are ANDed. */
 export function matchesFilters(c: ContainerInspect, f: ContainerListFilters): boolean {

@@ -1,9 +1,14 @@
 import type { ContainerInspect } from "../docker/index.js";
 
-interface Entry {
+export interface Entry {
   readonly inspect: ContainerInspect;
   /** The cache's sequence number when the inspect was started. */
   readonly seq: number;
+  /**
+   * Built from Docker's list because the inspect did not answer in time (Docker holds a container's
+   * lock while it is busy with it): good for lists, not for a status, which then asks Docker.
+   */
+  readonly partial?: boolean;
 }
 
 /**
@@ -22,10 +27,10 @@ export class ContainerIndex {
     return this.#byId.get(id);
   }
 
-  put(inspect: ContainerInspect, seq: number): void {
+  put(inspect: ContainerInspect, seq: number, partial = false): void {
     const old = this.#byId.get(inspect.id);
     if (old !== undefined) this.#byName.delete(bare(old.inspect.name));
-    this.#byId.set(inspect.id, { inspect, seq });
+    this.#byId.set(inspect.id, partial ? { inspect, seq, partial } : { inspect, seq });
     if (inspect.name !== "") this.#byName.set(bare(inspect.name), inspect.id);
   }
 
@@ -47,18 +52,18 @@ export class ContainerIndex {
   }
 
   /** The container `idOrName` designates, "ambiguous" for a prefix of several, undefined for none. */
-  resolve(idOrName: string): ContainerInspect | "ambiguous" | undefined {
+  resolve(idOrName: string): Entry | "ambiguous" | undefined {
     if (idOrName === "") return undefined;
     const exact = this.#byId.get(idOrName);
-    if (exact !== undefined) return exact.inspect;
+    if (exact !== undefined) return exact;
     const named = this.#byName.get(bare(idOrName));
-    if (named !== undefined) return this.#byId.get(named)?.inspect;
+    if (named !== undefined) return this.#byId.get(named);
     if (!/^[0-9a-f]+$/.test(idOrName)) return undefined;
-    let found: ContainerInspect | undefined;
+    let found: Entry | undefined;
     for (const [id, e] of this.#byId) {
       if (!id.startsWith(idOrName)) continue;
       if (found !== undefined) return "ambiguous";
-      found = e.inspect;
+      found = e;
     }
     return found;
   }

@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import { JsonObjectReader, type DockerTransport } from "../docker/index.js";
 import { CriError } from "../errors/index.js";
 
@@ -36,19 +35,30 @@ export async function openContainerEvents(transport: DockerTransport, label: str
     timeoutMs: 0,
     signal,
   });
-  const lines = createInterface({ input: res.body, crlfDelay: Infinity });
+  // Split by hand rather than with node:readline, whose iterator does not end when its input is
+  // destroyed (an aborted request), only when it ends.
   return (async function* events() {
+    let pending = "";
     try {
-      for await (const line of lines) {
-        const ev = parseDockerEvent(line);
-        if (ev !== undefined) yield ev;
+      for await (const chunk of res.body) {
+        pending += Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
+        let newline = pending.indexOf("\n");
+        while (newline >= 0) {
+          const ev = parseDockerEvent(pending.slice(0, newline));
+          pending = pending.slice(newline + 1);
+          if (ev !== undefined) yield ev;
+          newline = pending.indexOf("\n");
+        }
+        if (pending.length > maxLineLength) throw new CriError("Internal", `Docker "events" sent a line longer than ${maxLineLength} characters`);
       }
     } finally {
-      lines.close();
       res.body.destroy();
     }
   })();
 }
+
+/** Docker's event lines are a few hundred bytes; anything this long is a broken peer. */
+const maxLineLength = 1024 * 1024;
 
 const followed: ReadonlySet<string> = new Set(followedActions);
 

@@ -4,6 +4,7 @@ import { CriError, hasKind, toCriError } from "../errors/index.js";
 import type { Logger } from "../log/index.js";
 import { openContainerEvents, type DockerContainerEvent, type FollowedAction } from "./docker-events.js";
 import { ContainerIndex } from "./container-index.js";
+import { partialInspect } from "./partial-inspect.js";
 import { resyncChanges } from "./resync-changes.js";
 
 /** A change the cache applied, for subscribers (GetContainerEvents). */
@@ -28,8 +29,14 @@ export interface StateCacheOptions {
   /** Only containers carrying this label key are cached (io.kubernetes.docker.type). */
   readonly label: string;
   readonly log: Logger;
-  /** Bound on each inspect the cache makes on its own. */
-  readonly requestTimeoutMs: number;
+  /**
+   * Bound on each inspect the cache makes on its own. Docker answers an inspect only once it gets
+   * the container's lock, which a container stuck in a long operation holds: such a container is
+   * listed from Docker's list (partial) and its inspect retried in the background.
+   */
+  readonly inspectTimeoutMs: number;
+  /** How often containers still partial are inspected again (default 2 s). */
+  readonly retryIntervalMs?: number;
   /** Reconnect backoff after the stream fails: doubles from min to max, back to min after a sync. */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
@@ -67,12 +74,18 @@ export class StateCache {
   readonly #dirty = new Map<string, number>();
   readonly #listeners = new Set<(change: ContainerChange) => void>();
   readonly #stop = new AbortController();
-  #queue: Queued[] = [];
+  /** Events waiting, per container: one container's events apply in order, different containers' in parallel. */
+  #queues = new Map<string, Queued[]>();
+  readonly #workers = new Set<Promise<void>>();
+  /** Containers with a worker applying their events (never two at once for one container). */
+  readonly #active = new Set<string>();
+  /** Partial entries whose inspect is to be retried. */
+  readonly #retry = new Set<string>();
+  #retryTimer: NodeJS.Timeout | undefined;
   #seq = 0;
   #generation = 0;
   #synced = false;
   #everSynced = false;
-  #draining: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
 
   constructor(opts: StateCacheOptions) {
@@ -95,8 +108,9 @@ export class StateCache {
   async stop(): Promise<void> {
     this.#stop.abort();
     this.#synced = false;
+    if (this.#retryTimer !== undefined) clearInterval(this.#retryTimer);
     await this.#loop;
-    await this.#draining;
+    await Promise.all(this.#workers);
   }
 
   /** Calls `listener` after every applied change, in order; returns the unsubscribe function. */
@@ -108,7 +122,7 @@ export class StateCache {
   /** A docker-cri write to `idOrName` (or the creation of `id`): the next read re-inspects it. */
   markDirty(idOrName: string): void {
     const hit = this.#index.resolve(idOrName);
-    const id = hit !== undefined && hit !== "ambiguous" ? hit.id : /^[0-9a-f]{64}$/.test(idOrName) ? idOrName : undefined;
+    const id = hit !== undefined && hit !== "ambiguous" ? hit.inspect.id : /^[0-9a-f]{64}$/.test(idOrName) ? idOrName : undefined;
     if (id !== undefined) this.#dirty.set(id, ++this.#seq);
   }
 
@@ -119,9 +133,10 @@ export class StateCache {
   async inspect(idOrName: string, signal: AbortSignal): Promise<ContainerInspect> {
     if (this.#synced) {
       const hit = this.#index.resolve(idOrName);
-      if (hit !== undefined && hit !== "ambiguous") {
-        if (!this.#dirty.has(hit.id)) return hit;
-        const fresh = await this.#refresh(hit.id, signal);
+      if (hit !== undefined && hit !== "ambiguous" && hit.partial !== true) {
+        const id = hit.inspect.id;
+        if (!this.#dirty.has(id)) return hit.inspect;
+        const fresh = await this.#refresh(id, signal);
         if (fresh === undefined) throw new CriError("NotFound", `No such container: "${idOrName}"`);
         return fresh;
       }
@@ -132,7 +147,12 @@ export class StateCache {
   /** Every cached container (dirty ones re-inspected first); from Docker (list + inspect) when not synced. */
   async all(signal: AbortSignal): Promise<ContainerInspect[]> {
     if (!this.#synced) return this.#fetchAll(signal);
-    if (this.#dirty.size > 0) await Promise.all([...this.#dirty.keys()].map((id) => this.#refresh(id, signal)));
+    if (this.#dirty.size > 0) {
+      // A dirty container whose inspect does not answer in time stays as it was (and dirty).
+      const bounded = AbortSignal.any([signal, AbortSignal.timeout(this.#opts.inspectTimeoutMs)]);
+      await Promise.all([...this.#dirty.keys()].map((id) => this.#refresh(id, bounded).catch(() => undefined)));
+      signal.throwIfAborted();
+    }
     return this.#index.all();
   }
 
@@ -140,7 +160,7 @@ export class StateCache {
   peek(idOrName: string): ContainerInspect | undefined {
     if (!this.#synced) return undefined;
     const hit = this.#index.resolve(idOrName);
-    return hit === "ambiguous" ? undefined : hit;
+    return hit === "ambiguous" ? undefined : hit?.inspect;
   }
 
   /** Every cached container, no Docker call, possibly dirty; empty when not synced. For the samplers. */
@@ -165,14 +185,14 @@ export class StateCache {
         this.#synced = true;
         for (const change of missed) this.#emit(change);
         delay = min;
-        this.#opts.log.info({ containers: this.#index.size }, "Container state cache synced with Docker");
+        this.#opts.log.info({ containers: this.#index.size, partial: this.#retry.size }, "Container state cache synced with Docker");
         firstSync();
-        this.#kick();
+        for (const id of this.#queues.keys()) this.#work(id);
         const ended = await pumped;
         throw ended === undefined ? new CriError("Unavailable", "Docker closed its event stream") : toCriError(ended, "Docker's event stream failed");
       } catch (err) {
         this.#synced = false;
-        this.#queue = [];
+        this.#queues = new Map();
         streamAbort.abort();
         firstSync();
         if (this.#stopping()) break;
@@ -191,15 +211,29 @@ export class StateCache {
   async #resync(signal: AbortSignal): Promise<ContainerChange[]> {
     const startSeq = ++this.#seq;
     const listed = await this.#opts.containers.list({ all: true, filters: { label: [this.#opts.label] } }, signal);
-    const fresh = new Map<string, { inspect: ContainerInspect; seq: number }>();
+    const fresh = new Map<string, { inspect: ContainerInspect; seq: number; partial?: boolean }>();
+    const partial: string[] = [];
     await eachLimited(listed, 8, async (c) => {
       const seq = ++this.#seq;
-      const inspect = await this.#inspectQuietly(c.id, signal);
-      if (inspect !== undefined) fresh.set(c.id, { inspect, seq });
+      try {
+        const inspect = await this.#inspectQuietly(c.id, signal);
+        if (inspect !== undefined) fresh.set(c.id, { inspect, seq });
+      } catch (err) {
+        signal.throwIfAborted();
+        this.#opts.log.warn({ err, containerId: c.id }, "Docker did not answer an inspect in time; listing the container from Docker's list until it does");
+        fresh.set(c.id, { inspect: partialInspect(c), seq: 0, partial: true });
+        partial.push(c.id);
+      }
     });
     const before = this.#index.all();
     this.#index.replace(fresh);
     this.#gone.clear();
+    this.#retry.clear();
+    for (const id of partial) this.#retry.add(id);
+    this.#retryTimer ??= setInterval(() => {
+      this.#retryPartial();
+    }, this.#opts.retryIntervalMs ?? 2_000);
+    this.#retryTimer.unref();
     for (const [id, seq] of this.#dirty) if (seq < startSeq) this.#dirty.delete(id);
     const missed = this.#everSynced ? resyncChanges(before, this.#index.all(), BigInt(Date.now()) * 1_000_000n) : [];
     this.#everSynced = true;
@@ -207,26 +241,54 @@ export class StateCache {
   }
 
   #enqueue(ev: DockerContainerEvent, generation: number): void {
-    this.#queue.push({ ev, seq: ++this.#seq, generation });
-    if (this.#synced) this.#kick();
+    const item = { ev, seq: ++this.#seq, generation };
+    const queue = this.#queues.get(ev.id);
+    if (queue !== undefined) {
+      queue.push(item);
+      return;
+    }
+    this.#queues.set(ev.id, [item]);
+    if (this.#synced) this.#work(ev.id);
   }
 
-  #kick(): void {
-    this.#draining ??= this.#drain().finally(() => {
-      this.#draining = undefined;
-      if (this.#synced && this.#queue.length > 0) this.#kick();
+  /** Applies one container's queued events in order; the worker ends when its queue is empty. */
+  #work(id: string): void {
+    if (this.#active.has(id)) return;
+    this.#active.add(id);
+    const worker = (async () => {
+      for (;;) {
+        const queue = this.#queues.get(id);
+        const item = queue?.[0];
+        if (queue === undefined || item === undefined || !this.#synced) {
+          if (queue?.length === 0) this.#queues.delete(id);
+          return;
+        }
+        if (item.generation === this.#generation) {
+          try {
+            await this.#apply(item);
+          } catch (err) {
+            this.#opts.log.warn({ err, containerId: id, action: item.ev.action }, "Cannot apply a Docker event to the state cache; retrying its inspect in the background");
+            if (this.#index.get(id) !== undefined) this.#retry.add(id);
+          }
+        }
+        queue.shift();
+      }
+    })();
+    this.#workers.add(worker);
+    void worker.finally(() => {
+      this.#workers.delete(worker);
+      this.#active.delete(id);
     });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#synced && this.#queue.length > 0) {
-      const item = this.#queue.shift();
-      if (item === undefined || item.generation !== this.#generation) continue;
-      try {
-        await this.#apply(item);
-      } catch (err) {
-        this.#opts.log.warn({ err, containerId: item.ev.id, action: item.ev.action }, "Cannot apply a Docker event to the state cache");
-      }
+  /** Inspects partial containers again; each one that answers becomes a full entry. */
+  #retryPartial(): void {
+    if (!this.#synced) return;
+    for (const id of this.#retry) {
+      this.#retry.delete(id);
+      void this.#refresh(id, AbortSignal.any([this.#stop.signal, AbortSignal.timeout(this.#opts.inspectTimeoutMs)])).catch(() => {
+        if (this.#index.get(id) !== undefined) this.#retry.add(id);
+      });
     }
   }
 
@@ -273,7 +335,7 @@ export class StateCache {
 
   async #inspectQuietly(id: string, signal: AbortSignal): Promise<ContainerInspect | undefined> {
     try {
-      return await this.#opts.containers.inspect(id, AbortSignal.any([signal, AbortSignal.timeout(this.#opts.requestTimeoutMs)]));
+      return await this.#opts.containers.inspect(id, AbortSignal.any([signal, AbortSignal.timeout(this.#opts.inspectTimeoutMs)]));
     } catch (err) {
       if (hasKind(err, "NotFound")) return undefined;
       throw err;

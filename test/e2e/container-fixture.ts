@@ -44,7 +44,10 @@ export interface ContainerRun {
 export async function startContainerRun(daemonArgs: string[] = []): Promise<ContainerRun> {
   const sandbox = newRun();
   const dir = await mkdtemp(join(tmpdir(), `docker-cri-containers-${sandbox.runId}-`));
-  const daemon = await startSandboxDaemon({ args: daemonArgs });
+  const daemon = await startSandboxDaemon({ args: daemonArgs }).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   const cri = daemon.client();
   const r: ContainerRun = {
     sandbox,

@@ -8,8 +8,19 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { status as grpcStatus } from "@grpc/grpc-js";
-import { ContainerState, MountPropagation, RuntimeService, Signal } from "../../src/gen/index.js";
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { Client, credentials, Metadata, status as grpcStatus } from "@grpc/grpc-js";
+import {
+  ContainerState,
+  MountPropagation,
+  NamespaceMode,
+  RuntimeService,
+  Signal,
+  StreamContainersRequestSchema,
+  StreamContainersResponseSchema,
+  type ContainerFilterSchema,
+  type StreamContainersResponse,
+} from "../../src/gen/index.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
@@ -20,6 +31,26 @@ function nanosOf(text: string): bigint {
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text);
   assert.ok(m !== null, `not a UTC timestamp: ${text}`);
   return BigInt(Date.parse(`${m[1] ?? ""}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}
+
+/** StreamContainers over a raw server-streaming call (the shared test client is unary only); sorted ids. */
+async function streamIds(r: ContainerRun, filter: MessageInitShape<typeof ContainerFilterSchema>): Promise<string[]> {
+  const client = new Client(`unix://${r.daemon.socketPath}`, credentials.createInsecure());
+  try {
+    const call = client.makeServerStreamRequest(
+      "/runtime.v1.RuntimeService/StreamContainers",
+      (m: Uint8Array) => Buffer.from(m),
+      (b: Buffer) => fromBinary(StreamContainersResponseSchema, b),
+      toBinary(StreamContainersRequestSchema, create(StreamContainersRequestSchema, { filter })),
+      new Metadata(),
+      { deadline: new Date(Date.now() + 30_000) },
+    );
+    const ids: string[] = [];
+    for await (const msg of call as AsyncIterable<StreamContainersResponse>) ids.push(...msg.containers.map((c) => c.id)); // the deserializer above makes each message one
+    return ids.sort();
+  } finally {
+    client.close();
+  }
 }
 
 describe("container lifecycle", () => {
@@ -67,7 +98,7 @@ describe("container lifecycle", () => {
     assert.equal(field(labels, "io.kubernetes.container.logpath"), join(r.dir, "pod-create", "web/2.log"));
     assert.equal(field(c, "HostConfig", "NetworkMode"), `container:${pod.id}`);
     assert.equal(field(c, "HostConfig", "IpcMode"), `container:${pod.id}`);
-    assert.equal(field(c, "HostConfig", "PidMode"), "");
+    assert.equal(field(c, "HostConfig", "PidMode"), `container:${pod.id}`);
     assert.deepEqual(field(c, "HostConfig", "RestartPolicy", "Name"), "no");
     assert.deepEqual(field(c, "Config", "Healthcheck", "Test"), ["NONE"]);
     assert.equal(field(c, "HostConfig", "ShmSize"), 64 * 1024 * 1024);
@@ -82,7 +113,10 @@ describe("container lifecycle", () => {
     const { readlink } = await import("node:fs/promises");
     assert.equal(await readlink(`/proc/${containerPid}/ns/net`), await readlink(`/proc/${sandboxPid}/ns/net`));
     assert.equal(await readlink(`/proc/${containerPid}/ns/ipc`), await readlink(`/proc/${sandboxPid}/ns/ipc`));
-    assert.notEqual(await readlink(`/proc/${containerPid}/ns/pid`), await readlink(`/proc/${sandboxPid}/ns/pid`), "CONTAINER PID mode: its own");
+    assert.equal(await readlink(`/proc/${containerPid}/ns/pid`), await readlink(`/proc/${sandboxPid}/ns/pid`), "no namespace options: POD, as with cri-dockerd");
+    const own = await r.run(pod, r.container("ownpid", { linux: { securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER } } } }));
+    const ownPid = Number(field(await inspect(own), "State", "Pid"));
+    assert.notEqual(await readlink(`/proc/${ownPid}/ns/pid`), await readlink(`/proc/${sandboxPid}/ns/pid`), "CONTAINER PID mode: its own");
   });
 
   it("reports status: state, times in nanoseconds, image, labels, annotations, mounts, log path, resources, user", async () => {
@@ -128,7 +162,7 @@ describe("container lifecycle", () => {
     assert.deepEqual([lr?.cpuShares, lr?.cpuQuota, lr?.cpuPeriod, lr?.memoryLimitInBytes, lr?.memorySwapLimitInBytes, lr?.cpusetCpus], [512n, 50_000n, 100_000n, 67108864n, 67108864n, "0"]);
     assert.deepEqual([s.user?.linux?.uid, s.user?.linux?.gid], [1234n, 2345n]);
     assert.ok(s.user?.linux?.supplementalGroups.includes(3456n));
-    const info = JSON.parse(res.info.info ?? "{}") as Record<string, unknown>;
+    const info = JSON.parse(res.info.info ?? "{}") as Record<string, unknown>; // docker-cri writes a JSON object there
     assert.equal(info.pid, field(c, "State", "Pid"));
     assert.equal(info.networkMode, `container:${pod.id}`);
   });
@@ -138,7 +172,8 @@ describe("container lifecycle", () => {
     const podB = await r.pod("list-b");
     const a = await r.run(podA, r.container("a", { labels: { group: "list", role: "a" } }));
     const b = await r.create(podB, r.container("b", { labels: { group: "list", role: "b" } }));
-    const list = async (filter: object) => (await r.cri.call(RuntimeService.method.listContainers, { filter: { ...filter, labelSelector: { ...r.sandbox.selector, group: "list", ...(Reflect.get(filter, "labelSelector") as object | undefined) } } })).containers; // the test's own filter objects
+    const list = async (filter: { id?: string; podSandboxId?: string; state?: { state: ContainerState }; labelSelector?: Record<string, string> }) =>
+      (await r.cri.call(RuntimeService.method.listContainers, { filter: { ...filter, labelSelector: { ...r.sandbox.selector, group: "list", ...filter.labelSelector } } })).containers;
     const ids = (items: { id: string }[]) => items.map((i) => i.id).sort();
     assert.deepEqual(ids(await list({})), [a, b].sort());
     assert.deepEqual(ids(await list({ id: a.slice(0, 10) })), [a]);
@@ -157,6 +192,9 @@ describe("container lifecycle", () => {
     assert.equal(item.imageId, String(field(await inspect(a), "Image")));
     assert.equal(item.labels.role, "a");
     assert.ok(item.createdAt > 0n);
+    // StreamContainers gives the same answer in messages.
+    assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" } }), [a, b].sort());
+    assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" }, state: { state: ContainerState.CONTAINER_CREATED } }), [b]);
   });
 
   it("stops with the stop signal, kills after the timeout, and reports exit code and reason", async () => {
@@ -168,10 +206,9 @@ describe("container lifecycle", () => {
     const took = Date.now() - t0;
     assert.ok(took >= 1900 && took < 10_000, `stopped after ${took} ms`);
     let s = (await r.cri.call(RuntimeService.method.containerStatus, { containerId: stubborn })).status;
-    assert.equal(s?.state, ContainerState.CONTAINER_EXITED);
-    assert.equal(s?.exitCode, 137);
-    assert.equal(s?.reason, "Error");
-    assert.ok((s?.finishedAt ?? 0n) > (s?.startedAt ?? 0n));
+    assert.ok(s !== undefined);
+    assert.deepEqual([s.state, s.exitCode, s.reason], [ContainerState.CONTAINER_EXITED, 137, "Error"]);
+    assert.ok(s.finishedAt > s.startedAt && s.startedAt > 0n);
 
     const polite = await r.run(pod, r.container("polite", { command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"] }));
     const t1 = Date.now();
@@ -221,8 +258,7 @@ describe("container lifecycle", () => {
     const id = await r.run(pod, r.container("oom", { command: ["tail", "/dev/zero"], linux: { resources: { memoryLimitInBytes: 16n * 1024n * 1024n } } }));
     await r.waitFor(id, ContainerState.CONTAINER_EXITED, 30_000);
     const s = (await r.cri.call(RuntimeService.method.containerStatus, { containerId: id })).status;
-    assert.equal(s?.reason, "OOMKilled");
-    assert.equal(s?.exitCode, 137);
+    assert.deepEqual([s?.reason, s?.exitCode], ["OOMKilled", 137]);
   });
 
   it("gives the termination message file as the message", async () => {

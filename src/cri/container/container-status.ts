@@ -4,7 +4,7 @@ import { CriError } from "../../errors/index.js";
 import { ContainerState, type ContainerStatusRequest, type ContainerStatusResponseSchema } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
 import type { RpcContext } from "../context.js";
-import { containerLogPathLabel, sandboxIdLabel } from "../translate/index.js";
+import { containerLogPathLabel, parseContainerName, sandboxIdLabel } from "../translate/index.js";
 import type { ContainerDeps } from "./container-deps.js";
 import { flushContainerLog } from "./container-log-flush.js";
 import { locateContainer } from "./locate-container.js";
@@ -21,12 +21,18 @@ export async function containerStatus(deps: ContainerDeps, request: ContainerSta
 
 /**
  * The statuses of a sandbox's app containers, for PodSandboxStatus.containers_statuses. A container
- * removed between the list and its inspect is left out.
+ * removed between the list and its inspect is left out, and so is one that is not a CRI container.
  */
 export async function sandboxContainerStatuses(deps: ContainerDeps, sandboxId: string, signal: AbortSignal, log: Logger): Promise<ContainerStatusShape[]> {
   const listed = await deps.containers.list({ all: true, filters: { label: [`${sandboxIdLabel}=${sandboxId}`] } }, signal);
   const statuses = await Promise.all(
     listed.map(async (entry) => {
+      // A container labelled into the pod by someone else, under a name that is not a CRI one, has
+      // no CRI status; it must not cost the sandbox its own.
+      if (parseContainerName(entry.names[0] ?? "") === undefined) {
+        log.debug({ containerId: entry.id, names: entry.names }, "Leaving out a container of the sandbox whose name is not a CRI container name");
+        return undefined;
+      }
       const c = await locateContainer(deps, entry.id, signal);
       return c === undefined ? undefined : await statusOf(deps, c, signal, log);
     }),

@@ -10,6 +10,12 @@ import { locateContainer } from "./locate-container.js";
 
 /** CRI: "The runtime should cap the output of this response to 16MB" per stream (CVE-2022-1708). */
 export const maxExecOutputBytes = 16 * 1024 * 1024;
+/**
+ * Both streams together: the answer must fit in one gRPC message, and the kubelet's client (like our
+ * server) takes at most 16 MiB; 1 KiB is left for the message's framing and exit code. Output is kept
+ * first come, first served.
+ */
+export const maxExecResponseOutputBytes = 16 * 1024 * 1024 - 1024;
 
 /**
  * Docker may report an exec as running for a moment after its output ended; inspect again after
@@ -19,7 +25,7 @@ const exitPollDelaysMs = [0, 10, 25, 50, 100, 250, 500, 1000, 2000, 2000, 2000, 
 
 /**
  * ExecSync: exec create and start (hijacked, multiplexed output), stdout and stderr each kept up to
- * 16 MiB with the rest read and dropped, then the exit code from exec inspect. With a timeout (in
+ * 16 MiB (and together just under 16 MiB, see maxExecResponseOutputBytes) with the rest read and dropped, then the exit code from exec inspect. With a timeout (in
  * seconds; 0 = none) the command is killed when it passes and the call fails with DeadlineExceeded;
  * a caller that goes away has it killed too (see killProcessTree for how, and why not through Docker).
  */
@@ -42,8 +48,9 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
     throw new CriError(e.kind, `Cannot exec ${cmdText} in container "${c.id}": ${e.message}`, { cause: err });
   }
 
-  const stdout = new CappedBuffer(maxExecOutputBytes);
-  const stderr = new CappedBuffer(maxExecOutputBytes);
+  const budget = { left: maxExecResponseOutputBytes };
+  const stdout = new CappedBuffer(maxExecOutputBytes, budget);
+  const stderr = new CappedBuffer(maxExecOutputBytes, budget);
   const copied = copyOutput(hijack, stdout, stderr);
   const timeoutMs = request.timeout > 0n ? Number(request.timeout) * 1000 : 0;
   const outcome = await raceEnd(copied, timeoutMs, ctx.signal);
@@ -61,24 +68,26 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
     throw new CriError(e.kind, `Exec ${cmdText} in container "${c.id}" failed: ${e.message}`, { cause: err });
   });
   if (stdout.dropped > 0 || stderr.dropped > 0) {
-    ctx.log.warn({ execId, stdoutDropped: stdout.dropped, stderrDropped: stderr.dropped }, "ExecSync output exceeded 16 MiB; the rest was dropped");
+    ctx.log.warn({ execId, stdoutDropped: stdout.dropped, stderrDropped: stderr.dropped }, "ExecSync output exceeded what one answer can carry (16 MiB); the rest was dropped");
   }
   return { stdout: stdout.bytes(), stderr: stderr.bytes(), exitCode: await waitForExit(deps, execId, ctx.log) };
 }
 
-/** Keeps the first `max` bytes written to it and counts the rest. */
+/** Keeps the first `max` bytes written to it (within a budget it may share) and counts the rest. */
 export class CappedBuffer {
   readonly #max: number;
+  readonly #budget: { left: number };
   readonly #chunks: Buffer[] = [];
   #size = 0;
   dropped = 0;
 
-  constructor(max: number) {
+  constructor(max: number, budget: { left: number } = { left: max }) {
     this.#max = max;
+    this.#budget = budget;
   }
 
   push(chunk: Buffer): void {
-    const room = this.#max - this.#size;
+    const room = Math.min(this.#max - this.#size, this.#budget.left);
     if (room <= 0) {
       this.dropped += chunk.length;
       return;
@@ -87,6 +96,7 @@ export class CappedBuffer {
     // Copied: the parser's frames share memory with its pending buffer.
     this.#chunks.push(Buffer.from(kept));
     this.#size += kept.length;
+    this.#budget.left -= kept.length;
     this.dropped += chunk.length - kept.length;
   }
 

@@ -20,6 +20,8 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
   } catch (err) {
     throw startFailure(c.id, err);
   }
+  // Started again after it exited (Docker allows it): its next exit needs a flush of its own.
+  deps.flushedLogs.delete(c.id);
   const criLogPath = c.config.labels[containerLogPathLabel] ?? "";
   if (criLogPath !== "") {
     const started = await deps.containers.inspect(c.id, ctx.signal);

@@ -25,6 +25,7 @@ describe("sandbox Docker config", () => {
     const hc = body.HostConfig as Record<string, unknown>; // built by sandboxDockerConfig as a plain object
     assert.equal(hc.NetworkMode, "default");
     assert.equal(hc.IpcMode, "shareable");
+    assert.equal(hc.ShmSize, 64 * 1024 * 1024, "the pod's /dev/shm is 64 MiB");
     assert.equal(hc.PidMode, undefined);
     assert.deepEqual(hc.SecurityOpt, ["no-new-privileges"]);
     assert.equal(hc.OomScoreAdj, -998);
@@ -70,6 +71,7 @@ describe("sandbox Docker config", () => {
     assert.equal(hc.NetworkMode, "host", "host network wins over the plugin's mode");
     assert.equal(hc.PidMode, "host");
     assert.equal(hc.IpcMode, "host");
+    assert.equal(hc.ShmSize, undefined, "host IPC keeps the host's /dev/shm");
     assert.deepEqual(hc.Sysctls, { "kernel.shm_rmid_forced": "1" });
     assert.equal(hc.CgroupParent, "kubepods-pod1.slice");
     assert.equal(hc.Runtime, "fast");

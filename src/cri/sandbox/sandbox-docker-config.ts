@@ -13,6 +13,9 @@ import {
   selinuxSecurityOpts,
 } from "../translate/index.js";
 
+/** dockershim's DefaultSHMSize for a pod's /dev/shm. */
+export const defaultShmSizeBytes = 64 * 1024 * 1024;
+
 /**
  * dockershim's sandbox defaults: a small CPU share (the pause container only holds namespaces) and
  * an OOM score that makes the sandbox one of the last things the kernel kills, since killing it
@@ -67,6 +70,9 @@ export async function sandboxDockerConfig(input: SandboxDockerConfigInput): Prom
     NetworkMode: hostNetwork ? "host" : input.podNetworkMode,
     // "shareable" lets the pod's containers join the sandbox's IPC namespace with container:<id>.
     IpcMode: ns?.ipc === NamespaceMode.NODE ? "host" : "shareable",
+    // App containers join this IPC namespace, so this /dev/shm is theirs: 64 MiB, as dockershim set it,
+    // rather than whatever default the Docker daemon has.
+    ...(ns?.ipc === NamespaceMode.NODE ? {} : { ShmSize: defaultShmSizeBytes }),
     // The sandbox's PID namespace is the one app containers share, so POD and CONTAINER mean the same here.
     ...(ns?.pid === NamespaceMode.NODE ? { PidMode: "host" } : {}),
     PortBindings: portBindings,

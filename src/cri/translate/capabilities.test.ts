@@ -28,6 +28,15 @@ describe("capabilities", () => {
     assert.ok(!r.capAdd.includes("CAP_SYS_RESOURCE"));
   });
 
+  it("leaves out what Docker does not know, which Docker's own privileged mode never asks for", () => {
+    const old = capabilityEnvironment(all.filter((c) => c !== "CAP_SYS_RESOURCE"), 40, ["CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE"]);
+    assert.equal(old.full, false);
+    assert.equal(old.bounding.length, 37);
+    assert.equal(capabilityEnvironment(all, 40, ["CAP_PERFMON"]).full, true);
+    assert.throws(() => capabilityChanges(["PERFMON"], [], old), /this Docker does not know it/);
+    assert.deepEqual(capabilityChanges([], ["PERFMON", "KILL"], old).capDrop, ["CAP_KILL"]);
+  });
+
   it("refuses a named capability the host cannot grant", () => {
     assert.throws(() => capabilityChanges(["SYS_RESOURCE"], [], limited), /"CAP_SYS_RESOURCE": it is not in this host's capability bounding set/);
     assert.deepEqual(capabilityChanges(["SYS_RESOURCE"], [], full).capAdd, ["CAP_SYS_RESOURCE"]);

@@ -10,17 +10,24 @@ import { capabilityNames } from "../../util/host-limits.js";
  * containerd does for privileged containers (it grants its own current capabilities).
  */
 export interface CapabilityEnvironment {
-  /** "CAP_CHOWN", … in the bounding set. */
+  /** "CAP_CHOWN", …: in the host's bounding set and known to Docker, so a container can be given them. */
   readonly bounding: readonly string[];
-  /** True when the bounding set holds every capability the kernel knows: Docker's privileged mode works. */
+  /** Capabilities the kernel has that this Docker does not know (Docker 20.10 predates CAP_PERFMON, CAP_BPF, …). */
+  readonly unknownToDocker: readonly string[];
+  /** True when the bounding set holds every capability Docker would ask for: Docker's privileged mode works. */
   readonly full: boolean;
 }
 
-/** From the bounding set and the kernel's last capability number (/proc/sys/kernel/cap_last_cap). */
-export function capabilityEnvironment(boundingNames: readonly string[], capLastCap: number): CapabilityEnvironment {
-  const known = capabilityNames.slice(0, capLastCap + 1);
+/**
+ * From the bounding set, the kernel's last capability number (/proc/sys/kernel/cap_last_cap) and the
+ * capabilities Docker refuses as unknown. Docker's privileged mode asks runc for every capability it
+ * knows (of those the kernel has), so those are what "full" is about.
+ */
+export function capabilityEnvironment(boundingNames: readonly string[], capLastCap: number, unknownToDocker: readonly string[] = []): CapabilityEnvironment {
+  const unknown = new Set(unknownToDocker);
+  const dockerKnown = capabilityNames.slice(0, capLastCap + 1).filter((c) => !unknown.has(c));
   const have = new Set(boundingNames);
-  return { bounding: [...boundingNames], full: known.every((c) => have.has(c)) };
+  return { bounding: boundingNames.filter((c) => !unknown.has(c)), unknownToDocker: [...unknown], full: dockerKnown.every((c) => have.has(c)) };
 }
 
 /** "net_admin", "NET_ADMIN" and "CAP_NET_ADMIN" → "CAP_NET_ADMIN"; "ALL" (any case) → "ALL". */
@@ -45,10 +52,13 @@ export function capabilityChanges(add: readonly string[], drop: readonly string[
       capAdd.push(...(env.full ? ["ALL"] : env.bounding));
       continue;
     }
+    if (env.unknownToDocker.includes(c)) throw new CriError("InvalidArgument", `Cannot add capability "${c}": this Docker does not know it`);
     if (!env.bounding.includes(c)) {
       throw new CriError("InvalidArgument", `Cannot add capability "${c}": it is not in this host's capability bounding set, so no container here can hold it`);
     }
     capAdd.push(c);
   }
-  return { capAdd: [...new Set(capAdd)], capDrop: [...new Set(drop.map(normalizeCapability))] };
+  // Docker refuses a name it does not know even in CapDrop; such a capability is never granted anyway.
+  const capDrop = drop.map(normalizeCapability).filter((c) => !env.unknownToDocker.includes(c));
+  return { capAdd: [...new Set(capAdd)], capDrop: [...new Set(capDrop)] };
 }

@@ -127,7 +127,8 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
 function namespaceModes(ns: NamespaceOption | undefined, sandboxId: string): Record<string, string> {
   const sandbox = `container:${sandboxId}`;
   const out: Record<string, string> = { NetworkMode: sandbox, IpcMode: ns?.ipc === NamespaceMode.NODE ? "host" : sandbox };
-  switch (ns?.pid ?? NamespaceMode.CONTAINER) {
+  // Unset is POD, protobuf's zero value, as cri-dockerd and containerd read it.
+  switch (ns?.pid ?? NamespaceMode.POD) {
     case NamespaceMode.POD:
       out.PidMode = sandbox;
       break;

@@ -1,0 +1,38 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ContainerInspect } from "../../docker/index.js";
+import type { ContainerStatsSchema } from "../../gen/index.js";
+import type { CgroupSnapshot } from "../../stats/index.js";
+import { containerCriLabels } from "../translate/container-config.js";
+import { parseContainerName } from "../translate/index.js";
+import type { StatsDeps } from "./stats-deps.js";
+import { cpuUsageOf, memoryUsageOf, swapUsageOf } from "./usage-of.js";
+
+export type ContainerStatsShape = MessageInitShape<typeof ContainerStatsSchema>;
+
+/** A container's cgroup counters right now; undefined when it has no cgroup (not running). */
+export function containerSnapshot(deps: Pick<StatsDeps, "cgroups">, c: ContainerInspect, withProcesses = false): CgroupSnapshot | undefined {
+  if (!c.state.running) return undefined;
+  const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
+  return cgroup === undefined ? undefined : deps.cgroups.reader.read(cgroup, withProcesses);
+}
+
+/**
+ * One app container's ContainerStats: CPU and memory read from its cgroup now, usage_nano_cores
+ * from the sampler's last window, the writable layer from the background measurement. A container
+ * that is not running has attributes (and its layer) only.
+ */
+export function containerStatsOf(deps: StatsDeps, c: ContainerInspect, timestamp: bigint, snapshot = containerSnapshot(deps, c)): ContainerStatsShape {
+  const names = parseContainerName(c.name);
+  // The same labels ListContainers reports.
+  const { labels, annotations } = containerCriLabels(c.config.labels);
+  const layer = deps.layers.get(c.id);
+  const out: ContainerStatsShape = {
+    attributes: { id: c.id, metadata: { name: names?.name ?? c.name.replace(/^\//, ""), attempt: names?.attempt ?? 0 }, labels, annotations },
+    ...(layer === undefined ? {} : { writableLayer: { timestamp: layer.atNs, fsId: { mountpoint: deps.dockerRootDir }, usedBytes: { value: layer.bytes } } }),
+  };
+  if (snapshot === undefined) return out;
+  const cpu = cpuUsageOf(snapshot, timestamp, deps.sampler.nanoCores(c.id));
+  const memory = memoryUsageOf(snapshot, timestamp);
+  const swap = swapUsageOf(snapshot, timestamp);
+  return { ...out, ...(cpu === undefined ? {} : { cpu }), ...(memory === undefined ? {} : { memory }), ...(swap === undefined ? {} : { swap }) };
+}

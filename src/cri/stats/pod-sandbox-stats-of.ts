@@ -1,0 +1,80 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ContainerInspect } from "../../docker/index.js";
+import type { NetworkUsageSchema, PodSandboxStatsSchema } from "../../gen/index.js";
+import { readPodInterfaces, type CgroupSnapshot, type InterfaceCounters } from "../../stats/index.js";
+import { extractLabels, parseSandboxName } from "../translate/index.js";
+import { containerSnapshot, containerStatsOf } from "./container-stats-of.js";
+import { podSampleKey, type StatsDeps } from "./stats-deps.js";
+import { cpuUsageOf, memoryUsageOf, processUsageOf, sumSnapshots } from "./usage-of.js";
+
+export type PodSandboxStatsShape = MessageInitShape<typeof PodSandboxStatsSchema>;
+
+/** The kubelet's name for a pod's main interface (kubelet network.DefaultInterfaceName). */
+export const defaultInterfaceName = "eth0";
+
+/** A pod's totals and where its CPU rate comes from. */
+export interface PodTotals {
+  readonly snapshot: CgroupSnapshot | undefined;
+  readonly nanoCores: bigint | undefined;
+  /** The pod cgroup's name, when it has one. */
+  readonly cgroup: string | undefined;
+}
+
+/**
+ * A pod's totals: its own cgroup when the sandbox has a cgroup parent (the kubelet gives every pod
+ * one, shared by all its containers), else the sum of the sandbox's and its running containers'.
+ */
+export function podTotals(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], withProcesses = false): PodTotals {
+  const cgroup = sandbox.state.running ? deps.cgroups.pod({ cgroupParent: sandbox.hostConfig.cgroupParent }) : undefined;
+  if (cgroup !== undefined) {
+    return { snapshot: deps.cgroups.reader.read(cgroup, withProcesses), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
+  }
+  const parts = [sandbox, ...members];
+  const snapshots = parts.map((c) => containerSnapshot(deps, c, withProcesses)).filter((s) => s !== undefined);
+  let nanoCores: bigint | undefined = 0n;
+  for (const c of parts) {
+    if (!c.state.running) continue;
+    const rate = deps.sampler.nanoCores(c.id);
+    nanoCores = rate === undefined || nanoCores === undefined ? undefined : nanoCores + rate;
+  }
+  return { snapshot: sumSnapshots(snapshots), nanoCores, cgroup: undefined };
+}
+
+/** The pod network namespace's interfaces (none for host-network pods: those counters are the node's). */
+export function podInterfaces(deps: Pick<StatsDeps, "procRoot">, sandbox: ContainerInspect): InterfaceCounters[] | undefined {
+  if (!sandbox.state.running || sandbox.hostConfig.networkMode === "host") return undefined;
+  return readPodInterfaces(sandbox.state.pid, deps.procRoot);
+}
+
+/** PodSandboxStats of a sandbox and its running containers. */
+export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], timestamp: bigint): PodSandboxStatsShape {
+  const metadata = parseSandboxName(sandbox.name);
+  const { labels, annotations } = extractLabels(sandbox.config.labels);
+  const totals = podTotals(deps, sandbox, members);
+  const cpu = totals.snapshot === undefined ? undefined : cpuUsageOf(totals.snapshot, timestamp, totals.nanoCores);
+  const memory = totals.snapshot === undefined ? undefined : memoryUsageOf(totals.snapshot, timestamp);
+  const process = totals.snapshot === undefined ? undefined : processUsageOf(totals.snapshot, timestamp);
+  const interfaces = podInterfaces(deps, sandbox);
+  return {
+    attributes: { id: sandbox.id, ...(metadata === undefined ? {} : { metadata }), labels, annotations },
+    linux: {
+      ...(cpu === undefined ? {} : { cpu }),
+      ...(memory === undefined ? {} : { memory }),
+      ...(process === undefined ? {} : { process }),
+      ...(interfaces === undefined ? {} : { network: networkUsageOf(interfaces, timestamp) }),
+      containers: members.map((c) => containerStatsOf(deps, c, timestamp)),
+    },
+  };
+}
+
+function networkUsageOf(interfaces: readonly InterfaceCounters[], timestamp: bigint): MessageInitShape<typeof NetworkUsageSchema> {
+  const usage = (i: InterfaceCounters) => ({
+    name: i.name,
+    rxBytes: { value: i.rxBytes },
+    rxErrors: { value: i.rxErrors },
+    txBytes: { value: i.txBytes },
+    txErrors: { value: i.txErrors },
+  });
+  const main = interfaces.find((i) => i.name === defaultInterfaceName) ?? interfaces[0];
+  return { timestamp, ...(main === undefined ? {} : { defaultInterface: usage(main) }), interfaces: interfaces.map(usage) };
+}

@@ -1,0 +1,154 @@
+/**
+ * What the fuzz and bad-input tests run against: a docker-cri whose pause image is a private tag of
+ * the test pause image, a running pod sandbox with a running busybox container (also a private tag),
+ * and a victim sandbox and container for the Stop/Remove RPCs. The private tags let a test find every
+ * container it caused, even one whose labels a mutation replaced (Docker's `ancestor` filter), without
+ * ever touching what other engineers' tests create on the same dockerd.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
+import { ImageService, RuntimeService } from "../../../src/gen/index.js";
+import type { CriClient } from "../../kit/cri-client.js";
+import { startDaemon, type Daemon } from "../../kit/daemon.js";
+import { dockerJson, dockerRequest, isRecord } from "../../kit/docker-api.js";
+import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../../kit/images.js";
+
+export const fuzzRunLabel = "io.docker-cri.test.fuzz-run";
+
+export interface FuzzFixture {
+  readonly runId: string;
+  readonly daemon: Daemon;
+  readonly cri: CriClient;
+  readonly pauseTag: string;
+  readonly busyboxTag: string;
+  readonly sandboxId: string;
+  readonly containerId: string;
+  readonly victimSandboxId: string;
+  readonly victimContainerId: string;
+  /** Pod config of `sandboxId`, as a message. */
+  readonly podConfig: Message;
+  /** A plausible request per method, each call a fresh message (RunPodSandbox and CreateContainer get a new attempt number). */
+  readonly baselines: Map<DescMethod, () => Message>;
+  /** Ids Docker gave to everything the fixture itself and successful calls created. */
+  readonly known: Set<string>;
+  /** Every Docker container (any state) created from the private tags or carrying the run label. */
+  containersOfRun(): Promise<string[]>;
+  /** Removes every container of the run (through CRI, then straight through Docker), the tags and the daemon. */
+  dispose(): Promise<void>;
+}
+
+async function tag(source: string, repo: string, tagName: string): Promise<void> {
+  await dockerJson({ method: "POST", path: `/images/${encodeURIComponent(source)}/tag`, query: { repo, tag: tagName } });
+}
+
+export async function startFuzzFixture(extraArgs: string[] = []): Promise<FuzzFixture> {
+  await ensureTestImages();
+  const runId = randomBytes(4).toString("hex");
+  const pauseTag = `docker-cri-test/pause:fuzz-${runId}`;
+  const busyboxTag = `docker-cri-test/busybox:fuzz-${runId}`;
+  await tag(PAUSE_IMAGE, "docker-cri-test/pause", `fuzz-${runId}`);
+  await tag(BUSYBOX_IMAGE, "docker-cri-test/busybox", `fuzz-${runId}`);
+  const daemon = await startDaemon({ args: [`--pod-infra-container-image=${pauseTag}`, ...extraArgs] });
+  const cri = daemon.client();
+  const logDirectory = join(daemon.rootDir, "pod-logs");
+  await mkdir(logDirectory, { recursive: true });
+  const known = new Set<string>();
+  const labels = { [fuzzRunLabel]: runId };
+  let attempt = 1;
+  const podInit = (name: string) => ({ metadata: { name: `${name}-${runId}`, namespace: "docker-cri-fuzz", uid: randomUUID(), attempt: 0 }, labels, logDirectory });
+  const pod = podInit("fuzz");
+  const victimPod = podInit("victim");
+
+  const sandboxId = (await cri.call(RuntimeService.method.runPodSandbox, { config: pod }, { deadlineMs: 60_000 })).podSandboxId;
+  const victimSandboxId = (await cri.call(RuntimeService.method.runPodSandbox, { config: victimPod }, { deadlineMs: 60_000 })).podSandboxId;
+  const containerConfig = (name: string, n: number) => ({ metadata: { name, attempt: n }, image: { image: busyboxTag }, command: ["sleep", "3600"], labels, logPath: `${name}-${n}.log` });
+  const containerId = (await cri.call(RuntimeService.method.createContainer, { podSandboxId: sandboxId, config: containerConfig("main", 0), sandboxConfig: pod })).containerId;
+  await cri.call(RuntimeService.method.startContainer, { containerId });
+  const victimContainerId = (await cri.call(RuntimeService.method.createContainer, { podSandboxId: victimSandboxId, config: containerConfig("victim", 0), sandboxConfig: victimPod })).containerId;
+  await cri.call(RuntimeService.method.startContainer, { containerId: victimContainerId });
+  for (const id of [sandboxId, victimSandboxId, containerId, victimContainerId]) known.add(id);
+
+  const podConfig = create(RuntimeService.method.runPodSandbox.input, { config: pod }).config as Message; // set just above
+  const r = RuntimeService.method;
+  const i = ImageService.method;
+  const init = new Map<DescMethod, () => object>([
+    [r.version, () => ({ version: "v1" })],
+    [r.runPodSandbox, () => ({ config: { ...pod, metadata: { ...pod.metadata, attempt: attempt++ } } })],
+    [r.stopPodSandbox, () => ({ podSandboxId: victimSandboxId })],
+    [r.removePodSandbox, () => ({ podSandboxId: victimSandboxId })],
+    [r.podSandboxStatus, () => ({ podSandboxId: sandboxId, verbose: true })],
+    [r.listPodSandbox, () => ({ filter: { labelSelector: labels } })],
+    [r.streamPodSandboxes, () => ({ filter: { labelSelector: labels } })],
+    [r.createContainer, () => ({ podSandboxId: sandboxId, config: containerConfig("fuzzed", attempt++), sandboxConfig: pod })],
+    [r.startContainer, () => ({ containerId })],
+    [r.stopContainer, () => ({ containerId: victimContainerId, timeout: 1n })],
+    [r.removeContainer, () => ({ containerId: victimContainerId })],
+    [r.listContainers, () => ({ filter: { podSandboxId: sandboxId, labelSelector: labels } })],
+    [r.streamContainers, () => ({ filter: { podSandboxId: sandboxId, labelSelector: labels } })],
+    [r.containerStatus, () => ({ containerId, verbose: true })],
+    [r.updateContainerResources, () => ({ containerId, linux: { cpuShares: 512n, memoryLimitInBytes: 256n * 1024n * 1024n } })],
+    [r.reopenContainerLog, () => ({ containerId })],
+    [r.execSync, () => ({ containerId, cmd: ["true"], timeout: 10n })],
+    [r.exec, () => ({ containerId, cmd: ["true"], stdout: true })],
+    [r.attach, () => ({ containerId, stdout: true })],
+    [r.portForward, () => ({ podSandboxId: sandboxId, port: [80] })],
+    [r.containerStats, () => ({ containerId })],
+    [r.listContainerStats, () => ({ filter: { podSandboxId: sandboxId, labelSelector: labels } })],
+    [r.streamContainerStats, () => ({ filter: { podSandboxId: sandboxId, labelSelector: labels } })],
+    [r.podSandboxStats, () => ({ podSandboxId: sandboxId })],
+    [r.listPodSandboxStats, () => ({ filter: { id: sandboxId, labelSelector: labels } })],
+    [r.streamPodSandboxStats, () => ({ filter: { id: sandboxId, labelSelector: labels } })],
+    [r.updateRuntimeConfig, () => ({ runtimeConfig: { networkConfig: { podCidr: "10.88.0.0/16" } } })],
+    [r.status, () => ({ verbose: true })],
+    [r.checkpointContainer, () => ({ containerId, location: join(daemon.rootDir, "checkpoint.tar") })],
+    [r.listPodSandboxMetrics, () => ({})],
+    [r.updatePodSandboxResources, () => ({ podSandboxId: sandboxId })],
+    [i.listImages, () => ({ filter: { image: { image: busyboxTag } } })],
+    [i.streamImages, () => ({ filter: { image: { image: busyboxTag } } })],
+    [i.imageStatus, () => ({ image: { image: busyboxTag }, verbose: true })],
+    // A registry on a closed loopback port: a pull that gets past validation fails at once, offline.
+    [i.pullImage, () => ({ image: { image: `127.0.0.1:9/docker-cri-fuzz/none:${runId}` }, auth: { username: "u", password: "p" } })],
+    [i.removeImage, () => ({ image: { image: `docker-cri-fuzz/none:${runId}` } })],
+  ]);
+  const baselines = new Map<DescMethod, () => Message>();
+  for (const [method, make] of init) baselines.set(method, () => create(method.input, make() as never) as Message); // each init object is shaped for its method's input
+
+  const containersOfRun = async (): Promise<string[]> => {
+    const ids = new Set<string>();
+    for (const filters of [{ ancestor: [pauseTag] }, { ancestor: [busyboxTag] }, { label: [`${fuzzRunLabel}=${runId}`] }]) {
+      const body = await dockerJson({ method: "GET", path: "/containers/json", query: { all: "1", filters: JSON.stringify(filters) } });
+      if (Array.isArray(body)) for (const c of body) if (isRecord(c) && typeof c.Id === "string") ids.add(c.Id);
+    }
+    return [...ids];
+  };
+
+  return {
+    runId,
+    daemon,
+    cri,
+    pauseTag,
+    busyboxTag,
+    sandboxId,
+    containerId,
+    victimSandboxId,
+    victimContainerId,
+    podConfig,
+    baselines,
+    known,
+    containersOfRun,
+    async dispose() {
+      try {
+        const sandboxes = await cri.call(RuntimeService.method.listPodSandbox, { filter: { labelSelector: labels } });
+        for (const s of sandboxes.items) await cri.call(RuntimeService.method.removePodSandbox, { podSandboxId: s.id }).catch(() => undefined);
+      } catch {
+        // the daemon may be gone; Docker is cleaned directly below
+      }
+      await daemon.stop();
+      await daemon.cleanup();
+      for (const id of await containersOfRun()) await dockerRequest({ method: "DELETE", path: `/containers/${id}`, query: { force: "1", v: "1" } });
+      for (const ref of [pauseTag, busyboxTag]) await dockerRequest({ method: "DELETE", path: `/images/${encodeURIComponent(ref)}` });
+    },
+  };
+}

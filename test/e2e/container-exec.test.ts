@@ -1,0 +1,96 @@
+/**
+ * ExecSync against the real dockerd: output and exit code, the timeout (DeadlineExceeded, and the
+ * timed-out process is gone afterwards, which cri-dockerd does not do), the 16 MiB output cap, and
+ * its refusals.
+ */
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
+import { ExecSyncRequestSchema, ExecSyncResponseSchema, RuntimeService, type ExecSyncResponse } from "../../src/gen/index.js";
+import { isGrpcError } from "../kit/cri-client.js";
+import { startContainerRun, type ContainerRun } from "./container-fixture.js";
+
+/** Host pids whose command line contains `needle` (the test runs in the host's PID namespace). */
+async function hostProcesses(needle: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    const cmd = await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "");
+    if (cmd.split("\0").join(" ").includes(needle)) out.push(Number(e));
+  }
+  return out;
+}
+
+describe("ExecSync", () => {
+  let r: ContainerRun;
+  let started = false;
+  let id: string;
+
+  before(async () => {
+    r = await startContainerRun();
+    started = true;
+    const pod = await r.pod("exec");
+    id = await r.run(pod, r.container("exec"));
+  });
+  after(async () => {
+    if (started) await r.close();
+  });
+
+  it("returns stdout, stderr and the exit code", async () => {
+    assert.deepEqual(await r.exec(id, ["sh", "-c", "echo out; echo err >&2; exit 3"]), { stdout: "out\n", stderr: "err\n", exitCode: 3 });
+    assert.deepEqual(await r.exec(id, ["echo", "hello world"]), { stdout: "hello world\n", stderr: "", exitCode: 0 });
+    const missing = await r.exec(id, ["no-such-command"]);
+    assert.ok(missing.exitCode === 126 || missing.exitCode === 127, `exit code ${missing.exitCode}`);
+  });
+
+  it("fails with DeadlineExceeded at its timeout and kills the command with its children", async () => {
+    const marker = `sleep 43${Math.floor(Math.random() * 90 + 10)}`;
+    const t0 = Date.now();
+    // The shell waits for sleep (the echo after it keeps sh from exec-ing it), so both must die.
+    await assert.rejects(r.exec(id, ["sh", "-c", `${marker}; echo never`], 1n), (err) => isGrpcError(err, grpcStatus.DEADLINE_EXCEEDED, "timed out after 1s"));
+    const took = Date.now() - t0;
+    assert.ok(took >= 900 && took < 5000, `took ${took} ms`);
+    assert.deepEqual(await hostProcesses(marker), [], "no process of the exec is left");
+    const ps = await r.exec(id, ["ps", "-o", "args"]);
+    assert.doesNotMatch(ps.stdout, new RegExp(marker));
+  });
+
+  it("caps the output so that the answer fits in 16 MiB, and still succeeds", async () => {
+    // A client that would take more, to see that the cap is the server's.
+    const client = new Client(`unix://${r.daemon.socketPath}`, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+    try {
+      const res = await new Promise<ExecSyncResponse>((resolve, reject) => {
+        client.makeUnaryRequest(
+          "/runtime.v1.RuntimeService/ExecSync",
+          (m: Uint8Array) => Buffer.from(m),
+          (b: Buffer) => fromBinary(ExecSyncResponseSchema, b),
+          toBinary(ExecSyncRequestSchema, create(ExecSyncRequestSchema, { containerId: id, cmd: ["sh", "-c", "head -c 17000000 /dev/zero; head -c 10 /dev/zero >&2"], timeout: 60n })),
+          new Metadata(),
+          { deadline: new Date(Date.now() + 60_000) },
+          (err: ServiceError | null, value?: ExecSyncResponse) => {
+            if (err !== null) reject(err);
+            else if (value === undefined) reject(new Error("empty reply"));
+            else resolve(value);
+          },
+        );
+      });
+      assert.equal(res.stdout.length, 16 * 1024 * 1024 - 1024, "stdout came first and took what one answer can carry");
+      assert.equal(res.stderr.length, 0);
+      assert.ok(res.stdout.every((b) => b === 0));
+      assert.equal(res.exitCode, 0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("refuses bad requests, unknown and stopped containers", async () => {
+    await assert.rejects(r.cri.call(RuntimeService.method.execSync, { containerId: id, cmd: [] }), (err) => isGrpcError(err, grpcStatus.INVALID_ARGUMENT, "needs a command"));
+    await assert.rejects(r.cri.call(RuntimeService.method.execSync, { containerId: "", cmd: ["true"] }), (err) => isGrpcError(err, grpcStatus.INVALID_ARGUMENT));
+    await assert.rejects(r.cri.call(RuntimeService.method.execSync, { containerId: "f".repeat(64), cmd: ["true"] }), (err) => isGrpcError(err, grpcStatus.NOT_FOUND));
+    const pod = await r.pod("exec-stopped");
+    const stopped = await r.create(pod, r.container("stopped"));
+    await assert.rejects(r.cri.call(RuntimeService.method.execSync, { containerId: stopped, cmd: ["true"] }), (err) => isGrpcError(err, grpcStatus.FAILED_PRECONDITION, "not running"));
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * A GetContainerEvents subscriber for tests: grpc-js server-streaming over the unix socket, messages
+ * decoded with the generated schemas. Collects what arrives and lets a test wait for an event.
+ */
+import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
+import { Client, credentials, Metadata, type ClientReadableStream } from "@grpc/grpc-js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ContainerEventResponseSchema, GetEventsRequestSchema, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+
+export interface EventSubscriber {
+  readonly events: ContainerEventResponse[];
+  /** Set when the stream ended (with the error, if any). */
+  readonly ended: { done: boolean; error: unknown };
+  /** Waits until an event satisfies `match` (searching from the start), or throws after `ms`. */
+  waitFor(match: (e: ContainerEventResponse) => boolean, ms?: number, what?: string): Promise<ContainerEventResponse>;
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+export function subscribeEvents(socketPath: string): EventSubscriber {
+  const client = new Client(`unix://${socketPath}`, credentials.createInsecure());
+  const method = RuntimeService.method.getContainerEvents;
+  const call: ClientReadableStream<ContainerEventResponse> = client.makeServerStreamRequest(
+    `/${method.parent.typeName}/${method.name}`,
+    () => Buffer.from(toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, {}))),
+    (buf: Buffer) => fromBinary(ContainerEventResponseSchema, buf),
+    {},
+    new Metadata(),
+  );
+  const events: ContainerEventResponse[] = [];
+  const ended: { done: boolean; error: unknown } = { done: false, error: undefined };
+  call.on("data", (e: ContainerEventResponse) => events.push(e));
+  call.on("error", (err: unknown) => {
+    ended.done = true;
+    ended.error = err;
+  });
+  call.on("end", () => {
+    ended.done = true;
+  });
+  return {
+    events,
+    ended,
+    async waitFor(match, ms = 15_000, what = "event") {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = events.find(match);
+        if (hit !== undefined) return hit;
+        if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; got ${events.length} events`);
+        await sleep(25);
+      }
+    },
+    pause() {
+      call.pause();
+    },
+    resume() {
+      call.resume();
+    },
+    close() {
+      call.cancel();
+      client.close();
+    },
+  };
+}
