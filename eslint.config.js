@@ -8,10 +8,10 @@ import { createTypeScriptImportResolver } from "eslint-import-resolver-typescrip
 
 /** Each layer and the folders it must never import from. */
 const layers = [
-  { from: "src/errors", upper: ["src/logs", "src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/log", upper: ["src/logs", "src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/util", upper: ["src/logs", "src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/docker", upper: ["src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/errors", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/log", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/util", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
+  { from: "src/docker", upper: ["src/state", "src/stats", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/network", upper: ["src/docker", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/store", upper: ["src/docker", "src/network", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
   { from: "src/gen", upper: ["src/errors", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
@@ -25,6 +25,10 @@ const layers = [
   { from: "src/host", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
   // Container log copier (CRI-format log files): a leaf beside docker/network/store.
   { from: "src/logs", upper: ["src/docker", "src/network", "src/store", "src/host", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
+  // Cgroup-read stats: a leaf beside docker/network/store (it may read host facts).
+  { from: "src/stats", upper: ["src/docker", "src/network", "src/store", "src/logs", "src/state", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
+  // The event-fed state cache: just above docker, below cri.
+  { from: "src/state", upper: ["src/network", "src/store", "src/logs", "src/stats", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
   // `docker-cri doctor`: an upper layer like app.ts, run only from main.
   { from: "src/doctor", upper: ["src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
 ];

@@ -122,7 +122,7 @@ describe("stats", () => {
     } finally {
       await r.cri.call(RuntimeService.method.removePodSandbox, { podSandboxId: pod.id });
       // Docker creates a cgroupfs parent but never removes it.
-      for (const c of ["cpu", "cpuacct", "memory", "pids", "blkio", "cpuset", "devices", "freezer", "net_cls", "perf_event", "hugetlb", "net_prio", "rdma", "misc"]) {
+      for (const c of ["cpu", "cpuacct", "memory", "pids", "blkio", "cpuset", "devices", "freezer", "net_cls", "perf_event", "hugetlb", "net_prio", "rdma", "misc", "systemd", "unified"]) {
         try {
           rmdirSync(cgroupDirNamed(parent, c));
         } catch {
