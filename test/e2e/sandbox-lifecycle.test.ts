@@ -150,6 +150,9 @@ describe("pod sandbox lifecycle", () => {
     assert.equal(item.metadata?.name, `list-a-${run.runId}`);
     assert.equal(item.labels.role, "a");
     assert.ok(item.createdAt > 0n);
+    // StreamPodSandboxes gives the same answer in messages.
+    const streamed = await cri.stream(RuntimeService.method.streamPodSandboxes, { filter: { labelSelector: { ...run.selector, group: "list" } } });
+    assert.deepEqual(ids(streamed.flatMap((m) => m.podSandboxes)), [a, b].sort());
   });
 
   it("publishes host ports and keeps the mappings in the checkpoint", async () => {

@@ -6,10 +6,13 @@ import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type M
 import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: "unary"; input: I; output: O };
+type StreamMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: "server_streaming"; input: I; output: O };
 
 export interface CriClient {
   /** Calls a unary RPC, e.g. `client.call(RuntimeService.method.version, {})`. */
   call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number }): Promise<MessageShape<O>>;
+  /** Calls a server-streaming RPC and collects every message until the end of the stream. */
+  stream<I extends DescMessage, O extends DescMessage>(method: StreamMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number }): Promise<MessageShape<O>[]>;
   /** Sends raw bytes as the request of `path` (for malformed-input tests); resolves to the raw reply. */
   callRaw(path: string, bytes: Uint8Array, opts?: { deadlineMs?: number }): Promise<Buffer>;
   close(): void;
@@ -42,6 +45,20 @@ export function criClient(socketPath: string): CriClient {
           },
         );
       });
+    },
+    async stream(method, request, opts) {
+      const call = client.makeServerStreamRequest(
+        pathOf(method),
+        (msg: MessageInitShape<typeof method.input>) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+        (buf: Buffer) => fromBinary(method.output, buf),
+        request,
+        new Metadata(),
+        deadline(opts?.deadlineMs),
+      );
+      const out: MessageShape<typeof method.output>[] = [];
+      // The deserializer above turns every message into one of the output schema.
+      for await (const msg of call as AsyncIterable<MessageShape<typeof method.output>>) out.push(msg);
+      return out;
     },
     callRaw(path, bytes, opts) {
       return new Promise((resolve, reject) => {
