@@ -15,13 +15,14 @@ const LABEL = "io.docker-cri.bench.streaming-run";
 const bigBytes = 8 * 1024 * 1024;
 const ids: { exec?: string; pod?: string } = {};
 
-async function createStarted(docker: DockerTransport, runId: string, name: string, cmd: string[]): Promise<string> {
+/** `kind` is the io.kubernetes.docker.type docker-cri checks: Exec takes app containers, PortForward sandboxes. */
+async function createStarted(docker: DockerTransport, runId: string, name: string, cmd: string[], kind: "container" | "podsandbox"): Promise<string> {
   const res = await docker.request({
     operation: "create_container",
     method: "POST",
     path: "/containers/create",
     query: { name: `docker-cri-bench-${name}-${runId}` },
-    body: { Image: BUSYBOX_IMAGE, Cmd: cmd, Labels: { [LABEL]: runId }, HostConfig: { NetworkMode: "none" } },
+    body: { Image: BUSYBOX_IMAGE, Cmd: cmd, Labels: { [LABEL]: runId, "io.kubernetes.docker.type": kind }, HostConfig: { NetworkMode: "none" } },
   });
   const id: unknown = typeof res.body === "object" && res.body !== null ? Reflect.get(res.body, "Id") : undefined;
   if (typeof id !== "string") throw new Error("container create answered no Id");
@@ -63,7 +64,7 @@ export const cases: BenchCase[] = [
     description: "CRI Exec + SPDY session running `true` vs exec create/start/inspect on dockerd",
     iterations: 40,
     async setup(ctx: BenchContext) {
-      ids.exec = await createStarted(ctx.docker, ctx.runId, "exec", ["sleep", "3600"]);
+      ids.exec = await createStarted(ctx.docker, ctx.runId, "exec", ["sleep", "3600"], "container");
     },
     async shim({ cri }) {
       const { url } = await cri.call(RuntimeService.method.exec, { containerId: ids.exec ?? "", cmd: ["true"], stdout: true });
@@ -83,7 +84,7 @@ export const cases: BenchCase[] = [
     iterations: 10,
     async setup(ctx: BenchContext) {
       buildNetnsAddon();
-      ids.pod = await createStarted(ctx.docker, ctx.runId, "pod", ["sh", "-c", `mkdir /w && head -c ${bigBytes} /dev/urandom > /w/big && httpd -p 127.0.0.1:8080 -h /w && exec sleep 3600`]);
+      ids.pod = await createStarted(ctx.docker, ctx.runId, "pod", ["sh", "-c", `mkdir /w && head -c ${bigBytes} /dev/urandom > /w/big && httpd -p 127.0.0.1:8080 -h /w && exec sleep 3600`], "podsandbox");
       await new Promise((r) => setTimeout(r, 1000));
     },
     async shim({ cri }) {

@@ -13,7 +13,7 @@ import { startRuntimeCgroupManager, type RuntimeCgroupManager } from "./host/ind
 import { CheckpointStore, NameRegistrar, openCheckpointDir } from "./store/index.js";
 import { createStreamingService, startStreamingServer, type StreamingServer } from "./streaming/index.js";
 import { dockerStreamingRuntime, type StreamingDeps } from "./cri/index.js";
-import { ImageIdentities, killProcessTree, listHostDevices, readHostSecurity, type ContainerDeps } from "./cri/index.js";
+import { ImageIdentities, streamTargetLookup, killProcessTree, listHostDevices, readHostSecurity, type ContainerDeps } from "./cri/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "./logs/index.js";
 import { join } from "node:path";
 import { readHostLimits } from "./util/host-limits.js";
@@ -216,16 +216,17 @@ export function buildApp(config: Config, log: Logger): App {
     };
     // --- streaming deps ---
     // Exec/attach/port-forward: the streaming server gets the Docker side, the RPCs get its one-time
-    // URLs. Containers and sandboxes are looked up with a minimal inspect (any container id is taken
-    // as a sandbox's infra container) until the sandbox family's lookups are wired in here.
-    const lookupStreamTarget = (id: string, signal: AbortSignal) => docker.exec.containerRuntimeInfo(id, signal);
+    // URLs. Exec and attach take only CRI app containers, port forward only pod sandboxes, both looked
+    // up in the event-fed cache.
+    const lookupContainer = streamTargetLookup(cachedContainers, docker.containers, "container");
+    const lookupSandbox = streamTargetLookup(cachedContainers, docker.containers, "podsandbox");
     const streamingService = createStreamingService({
       baseUrl: streaming.baseUrl,
-      runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer: lookupStreamTarget, lookupSandbox: lookupStreamTarget }),
+      runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer, lookupSandbox }),
       log: log.child({ component: "streaming" }),
     });
     streaming.addRoute(streamingService.route);
-    const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer: lookupStreamTarget, lookupSandbox: lookupStreamTarget };
+    const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer, lookupSandbox };
     // --- container deps ---
     // What the host allows of privileged mode and AppArmor, read once; a host whose capability
     // bounding set is not full gets privileged containers (and "ALL") as the host's capabilities.

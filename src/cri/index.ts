@@ -8,6 +8,7 @@ export { ImagePuller } from "./image/index.js";
 export type { SandboxDeps } from "./sandbox/sandbox-methods.js";
 export type { StreamingDeps, StreamTarget } from "./exec/streaming-methods.js";
 export { dockerStreamingRuntime } from "./exec/docker-streaming-runtime.js";
+export { streamTargetLookup } from "./exec/stream-targets.js";
 export type { AttachSpec, ExecResult, ExecSpec, PortForwardSpec, StreamingRuntime, StreamingUrls, StreamIo, TerminalSize } from "./exec/streaming-runtime.js";
 export type { DockerRuntimeInfo, RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 export { kubeletApiVersion } from "./runtime/version.js";

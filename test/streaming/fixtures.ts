@@ -22,6 +22,11 @@ export interface ContainerOptions {
   readonly loopbackWithIpv6?: boolean;
   /** Create only. */
   readonly start?: boolean;
+  /**
+   * What docker-cri should take it for (its `io.kubernetes.docker.type` label): Exec and Attach accept
+   * only app containers, PortForward only pod sandboxes. Default "container".
+   */
+  readonly kind?: "container" | "podsandbox";
 }
 
 const created: string[] = [];
@@ -37,7 +42,7 @@ export async function createContainer(opts: ContainerOptions): Promise<string> {
       Tty: opts.tty ?? false,
       OpenStdin: opts.openStdin ?? false,
       AttachStdin: false,
-      Labels: { [RUN_LABEL]: runId },
+      Labels: { [RUN_LABEL]: runId, "io.kubernetes.docker.type": opts.kind ?? "container" },
       HostConfig: opts.loopbackWithIpv6 === true
         ? { NetworkMode: "none", Sysctls: { "net.ipv6.conf.all.disable_ipv6": "0", "net.ipv6.conf.lo.disable_ipv6": "0" } }
         : { NetworkMode: "none" },

@@ -61,7 +61,7 @@ describe("PortForward", { timeout: 120_000 }, () => {
     await ensureTestImages();
     daemon = await startDaemon();
     cri = daemon.client();
-    pod = await createContainer({ name: "pod", cmd: ["sh", "-c", podScript], loopbackWithIpv6: true });
+    pod = await createContainer({ name: "pod", cmd: ["sh", "-c", podScript], loopbackWithIpv6: true, kind: "podsandbox" });
     // The servers inside come up a moment after the container starts.
     await eventually(async () => {
       const client = await spdyClient([]);
