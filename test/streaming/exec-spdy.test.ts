@@ -20,6 +20,7 @@ describe("Exec over SPDY", { timeout: 120_000 }, () => {
   let cri: CriClient;
   let running: string;
   let stopped: string;
+  let sandboxLike: string;
 
   before(async () => {
     await ensureTestImages();
@@ -27,6 +28,7 @@ describe("Exec over SPDY", { timeout: 120_000 }, () => {
     cri = daemon.client();
     running = await createContainer({ name: "exec", cmd: ["sleep", "3600"] });
     stopped = await createContainer({ name: "exec-stopped", cmd: ["true"], start: false });
+    sandboxLike = await createContainer({ name: "exec-sandbox", cmd: ["sleep", "3600"], kind: "podsandbox" });
   });
 
   after(async () => {
@@ -48,6 +50,8 @@ describe("Exec over SPDY", { timeout: 120_000 }, () => {
       [{ containerId: running, cmd: [], stdout: true }, status.INVALID_ARGUMENT, /cmd is empty/],
       [{ containerId: `missing-${randomBytes(4).toString("hex")}`, cmd: ["true"], stdout: true }, status.NOT_FOUND, /no such container/],
       [{ containerId: stopped, cmd: ["true"], stdout: true }, status.FAILED_PRECONDITION, /not running/],
+      // A running container docker-cri does not manage as an app container is not a way in.
+      [{ containerId: sandboxLike, cmd: ["true"], stdout: true }, status.NOT_FOUND, /no such container/],
     ];
     for (const [req, code, text] of bad) {
       await assert.rejects(cri.call(RuntimeService.method.exec, req), (err) => isGrpcError(err, code, text), JSON.stringify(req));

@@ -91,6 +91,9 @@ describe("PortForward", { timeout: 120_000 }, () => {
     await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: "" }), (e) => isGrpcError(e, status.INVALID_ARGUMENT, /pod_sandbox_id is empty/));
     await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: pod, port: [70000] }), (e) => isGrpcError(e, status.INVALID_ARGUMENT, /70000/));
     await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: `nope-${randomBytes(4).toString("hex")}` }), (e) => isGrpcError(e, status.NOT_FOUND));
+    // An app container is not a pod sandbox: no port forwarding into it.
+    const app = await createContainer({ name: "pf-app", cmd: ["sleep", "3600"], kind: "container" });
+    await assert.rejects(cri.call(RuntimeService.method.portForward, { podSandboxId: app }), (e) => isGrpcError(e, status.NOT_FOUND, /no such sandbox/));
     const url = await pfUrl();
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/[A-Za-z0-9_-]{22}$/);
   });
