@@ -1,7 +1,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import type { Config, HairpinMode } from "./config/index.js";
 import { describeDuration, programVersion } from "./config/index.js";
-import { ImagePuller, imageServiceImpl, runtimeServiceImpl, type ImageServiceDeps, type SandboxDeps } from "./cri/index.js";
+import { ImagePuller, imageServiceImpl, runtimeServiceImpl, stopUnnetworkedSandboxes, type ImageServiceDeps, type SandboxDeps } from "./cri/index.js";
 import { DockerClient, UndiciTransport } from "./docker/index.js";
 import { CriError } from "./errors/index.js";
 import { ImageService, RuntimeService } from "./gen/index.js";
@@ -214,6 +214,11 @@ export function buildApp(config: Config, log: Logger): App {
       cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
       pauseAfterCreateMs: config.testHooks.pauseAfterSandboxCreateMs,
     };
+    // A crash between a sandbox's start and its network setup left it running without a network: it is
+    // stopped before CRI is served, so that it reads NOTREADY and the kubelet replaces it.
+    await stopUnnetworkedSandboxes(sandboxDeps, AbortSignal.timeout(config.runtimeRequestTimeoutMs), log.child({ component: "sandbox-recovery" })).catch((err: unknown) => {
+      log.warn({ err }, "Cannot check the sandboxes for network setups a restart interrupted");
+    });
     // --- streaming deps ---
     // Exec/attach/port-forward: the streaming server gets the Docker side, the RPCs get its one-time
     // URLs. Exec and attach take only CRI app containers, port forward only pod sandboxes, both looked
@@ -224,6 +229,8 @@ export function buildApp(config: Config, log: Logger): App {
       baseUrl: streaming.baseUrl,
       runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer, lookupSandbox }),
       log: log.child({ component: "streaming" }),
+      // Test-only: the chaos tests expire tokens in seconds rather than waiting out the minute.
+      ...(config.testHooks.streamingTokenTtlMs > 0 ? { cache: { ttlMs: config.testHooks.streamingTokenTtlMs } } : {}),
     });
     streaming.addRoute(streamingService.route);
     const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer, lookupSandbox };

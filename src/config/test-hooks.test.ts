@@ -5,7 +5,7 @@ import { parseTestHooks } from "./test-hooks.js";
 
 describe("test hooks", () => {
   it("are all off unless their variable is set", () => {
-    assert.deepEqual(parseTestHooks({}), { pauseAfterSandboxCreateMs: 0 });
+    assert.deepEqual(parseTestHooks({}), { pauseAfterSandboxCreateMs: 0, streamingTokenTtlMs: 0 });
     const parsed = parseFlags([], {});
     assert.equal(parsed.kind === "run" ? parsed.config.testHooks.pauseAfterSandboxCreateMs : -1, 0);
   });

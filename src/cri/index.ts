@@ -6,6 +6,7 @@ export { imageServiceImpl } from "./image-service.js";
 export type { ImageServiceDeps } from "./image-service.js";
 export { ImagePuller } from "./image/index.js";
 export type { SandboxDeps } from "./sandbox/sandbox-methods.js";
+export { stopUnnetworkedSandboxes } from "./sandbox/stop-unnetworked-sandboxes.js";
 export type { StreamingDeps, StreamTarget } from "./exec/streaming-methods.js";
 export { dockerStreamingRuntime } from "./exec/docker-streaming-runtime.js";
 export { streamTargetLookup } from "./exec/stream-targets.js";

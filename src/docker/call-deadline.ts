@@ -1,3 +1,5 @@
+import { clampTimerMs } from "../util/timer-limit.js";
+
 /**
  * One call's abort signal: the caller's signal and our timeout combined, remembering which fired
  * first so a timeout is never reported as a cancellation or the other way round.
@@ -25,7 +27,7 @@ export class CallDeadline {
     if (timeoutMs > 0) {
       this.#timer = setTimeout(() => {
         this.#fire("timeout", new DOMException(`The operation timed out after ${timeoutMs} ms`, "TimeoutError"));
-      }, timeoutMs);
+      }, clampTimerMs(timeoutMs));
       // An idle timer must not keep a finished process alive; pending sockets already do while busy.
       this.#timer.unref();
     }

@@ -3,7 +3,12 @@ import type { DockerClientOptions } from "./docker-client.js";
 import { parseImage, parseImageHistory, parseImageSummary, type DockerImage, type DockerImageHistoryItem, type DockerImageSummary } from "./image-types.js";
 import { jsonLines } from "./json-lines.js";
 import { JsonObjectReader } from "./parse.js";
-import { errorForStatus } from "./status-error.js";
+import { DockerApiError, errorForStatus } from "./status-error.js";
+import { raceAbort } from "../util/race-abort.js";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** How often a /system/df that Docker says is busy (another process asked) is retried, 0.1 s, 0.2 s, … apart. */
+const busyRetries = 10;
 import type { DockerTransport, QueryValue } from "./transport.js";
 import { call } from "./request-options.js";
 
@@ -48,6 +53,9 @@ export interface DockerDiskUsage {
  * image-centric questions asked elsewhere in the API (which containers use an image, disk usage).
  */
 export class ImagesApi {
+  /** The `GET /system/df` in flight, shared by every caller meanwhile (see diskUsage). */
+  #diskUsage: Promise<DockerDiskUsage> | undefined;
+
   constructor(
     readonly transport: DockerTransport,
     readonly options: DockerClientOptions,
@@ -118,7 +126,31 @@ export class ImagesApi {
    * skips volumes and build cache, whose sizes take the longest; older daemons ignore it.
    */
   async diskUsage(signal: AbortSignal): Promise<DockerDiskUsage> {
-    const res = await this.transport.request(call("disk_usage", "GET", "/system/df", signal, { query: { type: ["image", "container"] } }));
+    // Docker 20.10 refuses a second /system/df while one runs (HTTP 500 "a disk usage operation is
+    // already running"), which made two concurrent ImageFsInfo calls fail with Internal (found by
+    // test/chaos fuzzing). Callers at the same time share one request, under the transport's own
+    // timeout rather than the first caller's signal; one still running for another process is waited
+    // out (busyRetries).
+    this.#diskUsage ??= this.#fetchDiskUsage().finally(() => {
+      this.#diskUsage = undefined;
+    });
+    return raceAbort(this.#diskUsage, signal);
+  }
+
+  async #fetchDiskUsage(): Promise<DockerDiskUsage> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#requestDiskUsage();
+      } catch (err) {
+        const busy = err instanceof CriError && err.kind === "Unavailable" && err.cause instanceof DockerApiError;
+        if (!busy || attempt >= busyRetries) throw err;
+        await sleep(100 * (attempt + 1));
+      }
+    }
+  }
+
+  async #requestDiskUsage(): Promise<DockerDiskUsage> {
+    const res = await this.transport.request(call("disk_usage", "GET", "/system/df", undefined, { query: { type: ["image", "container"] } }));
     const r = JsonObjectReader.of(res.body, 'Docker "disk_usage" response');
     return {
       layersSize: r.optNumber("LayersSize"),

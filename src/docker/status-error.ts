@@ -23,6 +23,11 @@ export class DockerApiError extends Error {
 // not running", "is paused", "removal … is already in progress"). Only the former mean AlreadyExists;
 // the HTTP status alone cannot tell them apart, so this is the one place that reads Docker's text.
 const nameConflict = /is already in use|already exists/i;
+// Docker answers 500 when a container stopped between a caller's check and an update (containerd no
+// longer has its task): a state conflict like a 409, not a daemon failure.
+const stateConflict = /cannot update a stopped container/i;
+// Docker 20.10 runs one /system/df at a time and answers 500 to a second: busy, try again shortly.
+const busy = /a disk usage operation is already running/i;
 
 /** Maps a non-2xx (other than 304) Docker answer to the error kind callers branch on. */
 export function errorForStatus(operation: string, statusCode: number, body: unknown): CriError {
@@ -37,6 +42,17 @@ function kindForStatus(statusCode: number, dockerMessage: string): ErrorKind {
       return "InvalidArgument";
     case 404:
       return "NotFound";
+    // Go's HTTP server redirects a path it had to clean ("//", "..", "." segments): the id or name
+    // put in it held slashes or dots and so cannot name any Docker object.
+    case 301:
+    case 307:
+    case 308:
+      return "NotFound";
+    // Go's HTTP server refuses a request line or headers over 1 MiB (431) and a URI it cannot take (414):
+    // an id, name or filter far longer than any Docker object has.
+    case 414:
+    case 431:
+      return "InvalidArgument";
     case 409:
       return nameConflict.test(dockerMessage) ? "AlreadyExists" : "FailedPrecondition";
     // Docker's errdefs: Unauthorized → 401, Forbidden → 403 (e.g. registry auth, plugin authz);
@@ -49,6 +65,8 @@ function kindForStatus(statusCode: number, dockerMessage: string): ErrorKind {
       return "Unimplemented";
     case 503:
       return "Unavailable";
+    case 500:
+      return stateConflict.test(dockerMessage) ? "FailedPrecondition" : busy.test(dockerMessage) ? "Unavailable" : "Internal";
     default:
       return "Internal";
   }
@@ -56,6 +74,8 @@ function kindForStatus(statusCode: number, dockerMessage: string): ErrorKind {
 
 /** Docker's errors are `{"message": "..."}`; proxies and old daemons may answer plain text. */
 function messageOf(body: unknown, statusCode: number): string {
+  // The redirect's own body is an HTML link to the cleaned path, which says nothing useful.
+  if (statusCode === 301 || statusCode === 307 || statusCode === 308) return `HTTP ${statusCode}: the name holds path elements ("/", ".."), so it cannot name a Docker object`;
   if (typeof body === "object" && body !== null && "message" in body && typeof body.message === "string" && body.message !== "") {
     return body.message;
   }

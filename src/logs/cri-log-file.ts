@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { lstat, open, readdir, rm, truncate, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Logger } from "../log/index.js";
@@ -23,8 +24,11 @@ const criFileMode = 0o640;
  */
 export async function openCriFile(path: string): Promise<CriFile> {
   await makeDirs(dirname(path));
-  // "a+": O_APPEND|O_CREAT, and readable for finding the last line when resuming without state.
-  const handle = await open(path, "a+", criFileMode);
+  // "a+" (O_APPEND|O_CREAT|O_RDWR: readable for finding the last line when resuming without state),
+  // plus O_NOFOLLOW: docker-cri writes as root what the container prints, so a symlink planted at the
+  // log path (by anything with write access to the pod's log directory, e.g. a hostPath mount) must
+  // not turn that output into appends to /etc/shadow or the like; the open fails with ELOOP instead.
+  const handle = await open(path, constants.O_APPEND | constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW, criFileMode);
   try {
     const st = await handle.stat({ bigint: true });
     return { handle, ino: st.ino, size: Number(st.size) };

@@ -45,6 +45,22 @@ function encode(schema: DescMessage, value: unknown): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * The status message travels in an HTTP/2 trailer (grpc-message, percent-encoded: up to 12 bytes per
+ * character). Past the peer's header-list limit (64 KiB in Node) the trailers cannot be sent and the
+ * call never ends for the client; a message quoting a megabyte-long field of a bad request did exactly
+ * that (found by test/chaos fuzzing). About 4,096 characters keep the worst case under 48 KiB. The
+ * middle goes: messages are "what failed: why", and the why is at the end.
+ */
+export const maxStatusDetailsChars = 4096;
+
+function statusDetails(message: string): string {
+  if (message.length <= maxStatusDetailsChars) return message;
+  const head = message.slice(0, 3000);
+  const tail = message.slice(message.length - 1000);
+  return `${head} … (${message.length - head.length - tail.length} characters left out) … ${tail}`;
+}
+
 interface CallScope {
   ctx: RpcContext;
   done(err: unknown): { code: status; details: string };
@@ -88,7 +104,7 @@ function openScope(deps: BoundaryDeps, method: DescMethod, call: ServerUnaryCall
       if (criErr.kind === "Internal") log.error(fields, `${method.name} failed`);
       else if (criErr.kind === "Unavailable" || criErr.kind === "DeadlineExceeded") log.warn(fields, `${method.name} failed`);
       else log[level](fields, `${method.name} failed`);
-      return { code, details: criErr.message };
+      return { code, details: statusDetails(criErr.message) };
     },
   };
 }

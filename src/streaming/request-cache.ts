@@ -45,7 +45,7 @@ export class RequestCache<T> {
       throw new CriError("ResourceExhausted", `Maximum number of in-flight streaming requests exceeded: ${this.#max} tokens are outstanding; retry after one expires`);
     }
     let token = newToken();
-    // 48 random bits make a collision practically impossible; the loop makes it impossible.
+    // 128 random bits make a collision practically impossible; the loop makes it impossible.
     while (this.#entries.has(token)) token = newToken();
     this.#entries.set(token, { value, expiresAt: now + this.#ttlMs });
     return token;

@@ -148,9 +148,9 @@ describe("pod sandbox options", () => {
   it("rolls back when Docker cannot start the sandbox: no container, no checkpoint", async () => {
     const before = await runContainers(run);
     const checkpointsBefore = await readdir(join(daemon.rootDir, "sandbox"));
-    // runc refuses a sysctl that no namespace holds, but only at start, after create and checkpoint.
+    // runc refuses a sysctl value the kernel does not take, but only at start, after create and checkpoint.
     await assert.rejects(
-      cri.call(RuntimeService.method.runPodSandbox, { config: run.pod("rollback", { linux: { sysctls: { "kernel.no_such_sysctl": "1" } } }) }),
+      cri.call(RuntimeService.method.runPodSandbox, { config: run.pod("rollback", { linux: { sysctls: { "net.ipv4.ip_unprivileged_port_start": "not-a-number" } } }) }),
       (err) => isGrpcError(err, grpcStatus.INTERNAL, "Cannot run pod sandbox"),
     );
     assert.deepEqual(await runContainers(run), before);

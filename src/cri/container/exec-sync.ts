@@ -5,6 +5,8 @@ import { CriError, errorMessage, toCriError } from "../../errors/index.js";
 import type { ExecSyncRequest, ExecSyncResponseSchema } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
 import type { RpcContext } from "../context.js";
+import { checkCommand } from "../translate/index.js";
+import { clampTimerMs } from "../../util/timer-limit.js";
 import type { ContainerDeps } from "./container-deps.js";
 import { locateContainer } from "./locate-container.js";
 
@@ -33,6 +35,7 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
   if (request.containerId === "") throw new CriError("InvalidArgument", "ExecSync needs a container_id");
   if (request.cmd.length === 0) throw new CriError("InvalidArgument", "ExecSync needs a command");
   if (request.timeout < 0n) throw new CriError("InvalidArgument", `ExecSync timeout ${request.timeout} is negative`);
+  checkCommand("ExecSync cmd", request.cmd);
   const c = await locateContainer(deps, request.containerId, ctx.signal);
   if (c === undefined) throw new CriError("NotFound", `Container "${request.containerId}" not found`);
   if (!c.state.running) throw new CriError("FailedPrecondition", `Cannot exec in container "${c.id}": it is ${c.state.status}, not running`);
@@ -52,7 +55,7 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
   const stdout = new CappedBuffer(maxExecOutputBytes, budget);
   const stderr = new CappedBuffer(maxExecOutputBytes, budget);
   const copied = copyOutput(hijack, stdout, stderr);
-  const timeoutMs = request.timeout > 0n ? Number(request.timeout) * 1000 : 0;
+  const timeoutMs = request.timeout > 0n ? clampTimerMs(Number(request.timeout) * 1000) : 0;
   const outcome = await raceEnd(copied, timeoutMs, ctx.signal);
   if (outcome !== "done") {
     hijack.socket.destroy();

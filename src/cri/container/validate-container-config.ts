@@ -1,5 +1,6 @@
 import { isAbsolute, join, normalize } from "node:path";
 import { CriError } from "../../errors/index.js";
+import { checkContainerProcessPaths } from "../translate/index.js";
 import type { ContainerConfig, ContainerMetadata, CreateContainerRequest, PodSandboxConfig } from "../../gen/index.js";
 
 /** A CreateContainer request that passed validation. */
@@ -23,6 +24,7 @@ export function validateCreateRequest(request: CreateContainerRequest): ValidCre
   const metadata = config.metadata;
   if (metadata === undefined) throw new CriError("InvalidArgument", "CreateContainer needs config.metadata");
   if (metadata.name === "") throw new CriError("InvalidArgument", "Invalid container metadata: name is empty");
+  if (metadata.name.length > 253) throw new CriError("InvalidArgument", `Invalid container metadata: name is ${metadata.name.length} characters long, more than Kubernetes allows (253)`);
   if (!namePart.test(metadata.name)) {
     throw new CriError("InvalidArgument", `Invalid container metadata: name "${metadata.name}" may only contain letters, digits, "." and "-" (it becomes part of the Docker container name)`);
   }
@@ -32,6 +34,7 @@ export function validateCreateRequest(request: CreateContainerRequest): ValidCre
   if (config.workingDir !== "" && !isAbsolute(config.workingDir)) {
     throw new CriError("InvalidArgument", `Invalid config of container "${metadata.name}": working_dir "${config.workingDir}" is not absolute`);
   }
+  checkContainerProcessPaths(config);
   return { podSandboxId: request.podSandboxId, config, metadata, image, sandboxConfig: request.sandboxConfig, logPath: logPathOf(request.sandboxConfig?.logDirectory ?? "", config.logPath) };
 }
 
@@ -43,6 +46,7 @@ export function validateCreateRequest(request: CreateContainerRequest): ValidCre
 function logPathOf(directory: string, relative: string): string {
   if (relative === "") return "";
   if (relative.split("/").includes("..")) throw new CriError("InvalidArgument", `Invalid log_path "${relative}": it may not contain ".."`);
+  if (directory.split("/").includes("..")) throw new CriError("InvalidArgument", `Invalid log_directory "${directory}": it may not contain ".."`);
   const full = normalize(directory === "" ? relative : join(directory, relative));
   if (!isAbsolute(full)) {
     throw new CriError("InvalidArgument", `Invalid log path "${full}": log_path must be absolute, or relative to the sandbox's log_directory`);

@@ -2,6 +2,7 @@ import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { ExecApi } from "../../docker/index.js";
 import { CriError, errorMessage } from "../../errors/index.js";
 import type { Logger } from "../../log/index.js";
+import { killProcessTree } from "../container/kill-process-tree.js";
 import { pumpHijackedStdio } from "./hijacked-stdio.js";
 import type { StreamTarget } from "./streaming-methods.js";
 import type { ExecResult, StreamingRuntime, TerminalSize } from "./streaming-runtime.js";
@@ -17,20 +18,33 @@ export interface DockerStreamingRuntimeDeps {
  * after these pauses (about 10 s in all, like dockershim's five tries 2 s apart) before giving up.
  */
 const exitPollDelaysMs = [0, 10, 25, 50, 100, 250, 500, 1000, 2000, 2000, 2000, 2000];
+/** Inspections of an abandoned exec until its process shows up (about 1 s in all). */
+const killPollDelaysMs = [0, 10, 25, 50, 100, 200, 300, 300];
+/** Bound on creating and starting an exec, and on killing what a departed client left running (the client's signal does not govern either). */
+const cleanupTimeoutMs = 10_000;
 
 /** Exec, attach and port-forward targets on Docker: the container side of the streaming server. */
 export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): StreamingRuntime {
   const docker = deps.exec;
   return {
     async exec(spec, io) {
+      if (io.signal.aborted) throw new CriError("Canceled", "The client went away before the command started");
+      // Not the client's signal from here on: an exec Docker created but never started stays listed in
+      // the container until the container is removed (Docker cannot delete one), and one whose start
+      // was cut off may run anyway. Once created it is started, and killed below if the client left.
+      const dockerSignal = AbortSignal.timeout(cleanupTimeoutMs);
       const execId = await docker
-        .create(spec.containerId, { cmd: spec.cmd, tty: spec.tty, stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr && !spec.tty }, io.signal)
+        .create(spec.containerId, { cmd: spec.cmd, tty: spec.tty, stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr && !spec.tty }, dockerSignal)
         .catch((err: unknown) => { throw wrap(err, `Cannot exec in container "${spec.containerId}"`); });
-      const hijack = await docker.start(execId, spec.tty, io.signal).catch((err: unknown) => { throw wrap(err, `Cannot start exec "${execId}"`); });
+      const hijack = await docker.start(execId, spec.tty, dockerSignal).catch((err: unknown) => { throw wrap(err, `Cannot start exec "${execId}"`); });
       // Docker rejects a resize before the exec has started; it has once `start` answered 101.
       await startResizing(io.resize, (size) => docker.resize(execId, size), io.log);
       await pumpHijackedStdio(hijack, io, spec.tty);
-      if (io.signal.aborted) throw new CriError("Canceled", "The client went away before the command ended");
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort while stdio is pumped; TS keeps an earlier narrowing
+      if (io.signal.aborted) {
+        await killAbandonedExec(deps, execId, spec.containerId, io.log);
+        throw new CriError("Canceled", "The client went away before the command ended");
+      }
       return waitForExit(docker, execId, io.log);
     },
 
@@ -83,6 +97,37 @@ async function startResizing(sizes: AsyncIterable<TerminalSize> | undefined, app
   void (async () => {
     for (let r = await next; r.done !== true; r = await it.next()) await applySafely(r.value);
   })();
+}
+
+/**
+ * Docker keeps an exec running when its connection closes (it has no endpoint to stop one): a client
+ * that went away — disconnected, cut by the idle timeout — would leave its command running in the
+ * container for good, one more with every retry (found by test/chaos/streaming-abuse). As containerd
+ * does when the stream's context ends, the command is killed, with the processes it started, from the
+ * host's /proc (see killProcessTree). Best effort: a failure is logged, and cleanup has its own deadline.
+ */
+async function killAbandonedExec(deps: DockerStreamingRuntimeDeps, execId: string, containerId: string, log: Logger): Promise<void> {
+  const signal = AbortSignal.timeout(cleanupTimeoutMs);
+  try {
+    // Docker answers the start before its process runs: right after it, an exec reads as not running
+    // with no pid, like one that already ended. It gets a moment to show up.
+    let pid = 0;
+    for (const delay of killPollDelaysMs) {
+      if (delay > 0) await sleep(delay);
+      const state = await deps.exec.inspect(execId, signal);
+      if (state.running && state.pid > 0) {
+        pid = state.pid;
+        break;
+      }
+    }
+    if (pid === 0) return;
+    const container = await deps.lookupContainer(containerId, signal);
+    if (!container.running) return;
+    const killed = await killProcessTree(pid, container.pid);
+    log.info({ execId, pid, killed }, "The client went away: killed the exec's processes");
+  } catch (err) {
+    log.warn({ execId, reason: errorMessage(err) }, "The client went away, and the exec's processes could not be killed; they may still run");
+  }
 }
 
 async function waitForExit(docker: Pick<ExecApi, "inspect">, execId: string, log: Logger): Promise<ExecResult> {

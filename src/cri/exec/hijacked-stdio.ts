@@ -17,6 +17,8 @@ export async function pumpHijackedStdio(hijack: DockerHijackResponse, io: Stream
   socket.on("error", (err: unknown) => { io.log.debug({ err: errorMessage(err) }, "Docker stream error"); });
   const onAbort = (): void => { socket.destroy(); };
   io.signal.addEventListener("abort", onAbort, { once: true });
+  // The client may have gone before the connection existed; the listener would never fire then.
+  if (io.signal.aborted) onAbort();
   if (hijack.head.length > 0) socket.unshift(hijack.head);
 
   const stdin = io.stdin;

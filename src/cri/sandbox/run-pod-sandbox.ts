@@ -74,7 +74,6 @@ async function runLocked(deps: SandboxDeps, req: ValidSandboxRequest, name: stri
   const { config } = req;
   const hostNetwork = config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
   try {
-    await deps.ensureImage(deps.podInfraImage, signal, log);
     const dockerRuntime = await resolveRuntimeHandler(deps.runtimes, req.runtimeHandler, signal);
     const body = await sandboxDockerConfig({
       config,
@@ -85,6 +84,8 @@ async function runLocked(deps: SandboxDeps, req: ValidSandboxRequest, name: stri
       cgroupDriver: deps.cgroupDriver,
       minOomScoreAdj: deps.hostLimits.minOomScoreAdj,
     });
+    // After the config is known to translate, so that a request refused for its content pulls nothing.
+    await deps.ensureImage(deps.podInfraImage, signal, log);
     const checkpoint: Omit<SandboxCheckpoint, "legacy"> = {
       name: req.metadata.name,
       namespace: req.metadata.namespace,

@@ -38,6 +38,14 @@ export async function stopLocked(deps: SandboxDeps, sandbox: LocatedSandbox, sig
     }),
   );
 
+  // Recorded before DEL: a crash during the teardown then leaves a running sandbox whose checkpoint
+  // holds no IP, which the next start stops (stopUnnetworkedSandboxes), instead of a READY sandbox
+  // showing an address it no longer has (found by test/chaos/crash-restart).
+  const cp = sandbox.checkpoint;
+  if (cp !== undefined && !cp.legacy && cp.podIps.length > 0 && !usesHostNetwork(sandbox)) {
+    await deps.checkpoints.write(sandbox.id, { ...cp, podIps: [] });
+  }
+
   // A failed teardown still stops the sandbox, so that it reads NOTREADY, and is then reported: the
   // kubelet retries StopPodSandbox, and the retry runs DEL again from the CNI cache.
   const teardown = await tearDownNetwork(deps, sandbox, signal, log).then(

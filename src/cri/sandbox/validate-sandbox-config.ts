@@ -1,6 +1,8 @@
 import { isIP } from "node:net";
 import { CriError } from "../../errors/index.js";
-import type { PodSandboxConfig, PodSandboxMetadata, RunPodSandboxRequest } from "../../gen/index.js";
+import { NamespaceMode, type PodSandboxConfig, type PodSandboxMetadata, type RunPodSandboxRequest } from "../../gen/index.js";
+import { checkPathLength } from "../translate/index.js";
+import { validateSysctls } from "./validate-sysctls.js";
 
 /** A RunPodSandbox request that passed validation: config and metadata are present. */
 export interface ValidSandboxRequest {
@@ -25,6 +27,8 @@ export function validateSandboxRequest(request: RunPodSandboxRequest): ValidSand
   if (metadata === undefined) throw new CriError("InvalidArgument", "RunPodSandbox needs config.metadata");
   for (const [field, value] of [["name", metadata.name], ["namespace", metadata.namespace], ["uid", metadata.uid]] as const) {
     if (value === "") throw new CriError("InvalidArgument", `Invalid pod sandbox metadata: ${field} is empty`);
+    // Kubernetes names are at most 253 characters (a DNS subdomain); longer ones only made Docker refuse the name.
+    if (value.length > 253) throw new CriError("InvalidArgument", `Invalid pod sandbox metadata: ${field} is ${value.length} characters long, more than Kubernetes allows (253)`);
     if (!namePart.test(value)) {
       throw new CriError("InvalidArgument", `Invalid pod sandbox metadata: ${field} "${value}" may only contain letters, digits, "." and "-" (it becomes part of the Docker container name)`);
     }
@@ -43,10 +47,20 @@ export function validateSandboxRequest(request: RunPodSandboxRequest): ValidSand
     for (const s of dns.servers) if (isIP(s) === 0) throw new CriError("InvalidArgument", `Invalid DNS config: server "${s}" is not an IP address`);
     for (const s of [...dns.searches, ...dns.options]) {
       if (!dnsToken.test(s)) throw new CriError("InvalidArgument", `Invalid DNS config: "${s}" is empty or contains whitespace`);
+      // A search domain is a DNS name (at most 253 characters) and an option a short word ("ndots:5").
+      if (s.length > 253) throw new CriError("InvalidArgument", `Invalid DNS config: "${s}" is longer than a DNS name may be (253)`);
     }
   }
-  for (const key of Object.keys(config.linux?.sysctls ?? {})) {
-    if (!/^[a-z0-9_./-]+$/i.test(key)) throw new CriError("InvalidArgument", `Invalid sysctl "${key}"`);
+  const ns = config.linux?.securityContext?.namespaceOptions;
+  validateSysctls(config.linux?.sysctls ?? {}, { hostNetwork: ns?.network === NamespaceMode.NODE, hostIpc: ns?.ipc === NamespaceMode.NODE });
+  checkPathLength("cgroup_parent", config.linux?.cgroupParent ?? "");
+  checkPathLength("log_directory", config.logDirectory);
+  for (const g of config.linux?.securityContext?.supplementalGroups ?? []) {
+    if (g < 0n || g > 2147483647n) throw new CriError("InvalidArgument", `Invalid security context: supplemental group ${g} is not between 0 and 2147483647`);
+  }
+  // sethostname(2) takes at most HOST_NAME_MAX (64) bytes; runc fails the start otherwise.
+  if (Buffer.byteLength(config.hostname) > 64 || /\p{Cc}/u.test(config.hostname)) {
+    throw new CriError("InvalidArgument", `Invalid hostname ${JSON.stringify(config.hostname)}: longer than 64 bytes or holding control characters`);
   }
   if (/[\s/]/.test(request.runtimeHandler)) throw new CriError("InvalidArgument", `Invalid runtime handler "${request.runtimeHandler}"`);
   return { config, metadata, runtimeHandler: request.runtimeHandler };

@@ -9,6 +9,11 @@ import { CriError } from "../../errors/index.js";
  * Docker fail at create with a less helpful message, so it is refused here.
  */
 export function expectedCgroupParent(driver: "cgroupfs" | "systemd", cgroupParent: string): string {
+  // runc would fail to create it (control characters) or, with "..", place the pod outside the
+  // kubelet's hierarchy; a kubelet never sends either (found by test/chaos fuzzing).
+  if (/\p{Cc}/u.test(cgroupParent) || cgroupParent.split("/").includes("..")) {
+    throw new CriError("InvalidArgument", `Invalid cgroup parent ${JSON.stringify(cgroupParent)}: it may not hold control characters or ".." components`);
+  }
   if (cgroupParent === "" || driver === "cgroupfs") return cgroupParent;
   const slice = posix.basename(cgroupParent);
   if (!slice.endsWith(".slice") || slice === ".slice") {

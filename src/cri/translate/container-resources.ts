@@ -33,6 +33,8 @@ export function dockerResources(res: LinuxContainerResources | undefined): Docke
   // -1 is the cgroup's own spelling of "no quota".
   if (res.cpuQuota < -1n) throw invalid(`cpu_quota ${res.cpuQuota} is negative`);
   const cpuQuota = toNumber(res.cpuQuota, "cpu_quota");
+  // The kernel's range (the kubelet's MinShares and MaxShares); runc refuses others, but only on update.
+  if (cpuShares !== 0 && (cpuShares < 2 || cpuShares > 262144)) throw invalid(`cpu_shares ${cpuShares} is not between 2 and 262144`);
   if (cpuShares > 0) out.CpuShares = cpuShares;
   if (cpuQuota !== 0) out.CpuQuota = cpuQuota;
   if (cpuPeriod > 0) out.CpuPeriod = cpuPeriod;

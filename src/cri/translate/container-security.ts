@@ -56,7 +56,7 @@ export async function containerSecurity(input: ContainerSecurityInput): Promise<
   if (sc.runAsGroup !== undefined && sc.runAsGroup.value < 0n) throw new CriError("InvalidArgument", `Invalid security context: run_as_group ${sc.runAsGroup.value} is negative`);
   if (/[:\s]/.test(sc.runAsUsername)) throw new CriError("InvalidArgument", `Invalid security context: run_as_username "${sc.runAsUsername}" is not a user name`);
   for (const g of sc.supplementalGroups) {
-    if (g < 0n) throw new CriError("InvalidArgument", `Invalid security context: supplemental group ${g} is negative`);
+    if (g < 0n || g > 2147483647n) throw new CriError("InvalidArgument", `Invalid security context: supplemental group ${g} is not between 0 and 2147483647`);
   }
   if (sc.supplementalGroupsPolicy === SupplementalGroupsPolicy.Strict) {
     throw new CriError("InvalidArgument", "Invalid security context: supplemental_groups_policy Strict is not supported: Docker always adds the groups the image's /etc/group gives the user");

@@ -25,3 +25,4 @@ export { makePortBindings, protocolName } from "./port-bindings.js";
 export type { DockerPortBinding, PortProtocol } from "./port-bindings.js";
 export { dockerUser, seccompSecurityOpts, selinuxSecurityOpts } from "./security-opts.js";
 export { containerStateOf, sandboxStateOf } from "./state.js";
+export { checkCommand, checkContainerProcessPaths, checkPathLength, maxArgBytes, maxFirstArgBytes, maxPathBytes } from "./process-limits.js";

@@ -79,6 +79,12 @@ export function selinuxSecurityOpts(opts: SELinuxOption | undefined): string[] {
 
 /** Docker's `User` ("uid" or "uid:gid") from run_as_user/run_as_group; a group needs a user. */
 export function dockerUser(runAsUser: Int64Value | undefined, runAsGroup: Int64Value | undefined, runAsUsername = ""): string {
+  // Linux ids are unsigned 32-bit and Docker refuses above 2^31-1 — but only when it starts the container.
+  for (const [field, id] of [["run_as_user", runAsUser], ["run_as_group", runAsGroup]] as const) {
+    if (id !== undefined && (id.value < 0n || id.value > 2147483647n)) {
+      throw new CriError("InvalidArgument", `Invalid security context: ${field} ${id.value} is not between 0 and 2147483647`);
+    }
+  }
   const user = runAsUsername !== "" ? runAsUsername : runAsUser === undefined ? "" : runAsUser.value.toString();
   if (runAsGroup === undefined) return user;
   if (user === "") throw new CriError("InvalidArgument", "Invalid security context: run_as_group is set without run_as_user");

@@ -82,7 +82,7 @@ function intValues(scalar: ScalarType): readonly (number | bigint)[] {
 function scalarValues(field: DescField, rng: Rng): readonly unknown[] {
   if (field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum")) {
     const e = field.enum;
-    return [...(e?.values.map((v) => v.number) ?? []), 99, -7];
+    return [...e.values.map((v) => v.number), 99, -7];
   }
   const scalar = field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar") ? field.scalar : undefined;
   switch (scalar) {

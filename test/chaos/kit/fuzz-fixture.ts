@@ -17,6 +17,12 @@ import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../../kit/images.j
 
 export const fuzzRunLabel = "io.docker-cri.test.fuzz-run";
 
+export interface PodConfigInit {
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly uid: string; readonly attempt: number };
+  readonly labels: Readonly<Record<string, string>>;
+  readonly logDirectory: string;
+}
+
 export interface FuzzFixture {
   readonly runId: string;
   readonly daemon: Daemon;
@@ -27,8 +33,8 @@ export interface FuzzFixture {
   readonly containerId: string;
   readonly victimSandboxId: string;
   readonly victimContainerId: string;
-  /** Pod config of `sandboxId`, as a message. */
-  readonly podConfig: Message;
+  /** Pod config of `sandboxId`, as a plain init object (spread it to vary a field). */
+  readonly podConfig: PodConfigInit;
   /** A plausible request per method, each call a fresh message (RunPodSandbox and CreateContainer get a new attempt number). */
   readonly baselines: Map<DescMethod, () => Message>;
   /** Ids Docker gave to everything the fixture itself and successful calls created. */
@@ -43,14 +49,14 @@ async function tag(source: string, repo: string, tagName: string): Promise<void>
   await dockerJson({ method: "POST", path: `/images/${encodeURIComponent(source)}/tag`, query: { repo, tag: tagName } });
 }
 
-export async function startFuzzFixture(extraArgs: string[] = []): Promise<FuzzFixture> {
+export async function startFuzzFixture(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<FuzzFixture> {
   await ensureTestImages();
   const runId = randomBytes(4).toString("hex");
   const pauseTag = `docker-cri-test/pause:fuzz-${runId}`;
   const busyboxTag = `docker-cri-test/busybox:fuzz-${runId}`;
   await tag(PAUSE_IMAGE, "docker-cri-test/pause", `fuzz-${runId}`);
   await tag(BUSYBOX_IMAGE, "docker-cri-test/busybox", `fuzz-${runId}`);
-  const daemon = await startDaemon({ args: [`--pod-infra-container-image=${pauseTag}`, ...extraArgs] });
+  const daemon = await startDaemon({ args: [`--pod-infra-container-image=${pauseTag}`, ...(opts.args ?? [])], env: opts.env ?? {} });
   const cri = daemon.client();
   const logDirectory = join(daemon.rootDir, "pod-logs");
   await mkdir(logDirectory, { recursive: true });
@@ -60,6 +66,9 @@ export async function startFuzzFixture(extraArgs: string[] = []): Promise<FuzzFi
   const podInit = (name: string) => ({ metadata: { name: `${name}-${runId}`, namespace: "docker-cri-fuzz", uid: randomUUID(), attempt: 0 }, labels, logDirectory });
   const pod = podInit("fuzz");
   const victimPod = podInit("victim");
+  // RunPodSandbox cases use a pod of their own: a mutated attempt number must never name (and, being
+  // a retry of it, get and then remove) the fixture's sandbox.
+  const casePod = podInit("case");
 
   const sandboxId = (await cri.call(RuntimeService.method.runPodSandbox, { config: pod }, { deadlineMs: 60_000 })).podSandboxId;
   const victimSandboxId = (await cri.call(RuntimeService.method.runPodSandbox, { config: victimPod }, { deadlineMs: 60_000 })).podSandboxId;
@@ -70,12 +79,12 @@ export async function startFuzzFixture(extraArgs: string[] = []): Promise<FuzzFi
   await cri.call(RuntimeService.method.startContainer, { containerId: victimContainerId });
   for (const id of [sandboxId, victimSandboxId, containerId, victimContainerId]) known.add(id);
 
-  const podConfig = create(RuntimeService.method.runPodSandbox.input, { config: pod }).config as Message; // set just above
+  const podConfig: PodConfigInit = pod;
   const r = RuntimeService.method;
   const i = ImageService.method;
   const init = new Map<DescMethod, () => object>([
     [r.version, () => ({ version: "v1" })],
-    [r.runPodSandbox, () => ({ config: { ...pod, metadata: { ...pod.metadata, attempt: attempt++ } } })],
+    [r.runPodSandbox, () => ({ config: { ...casePod, metadata: { ...casePod.metadata, attempt: attempt++ } } })],
     [r.stopPodSandbox, () => ({ podSandboxId: victimSandboxId })],
     [r.removePodSandbox, () => ({ podSandboxId: victimSandboxId })],
     [r.podSandboxStatus, () => ({ podSandboxId: sandboxId, verbose: true })],
@@ -113,7 +122,7 @@ export async function startFuzzFixture(extraArgs: string[] = []): Promise<FuzzFi
     [i.removeImage, () => ({ image: { image: `docker-cri-fuzz/none:${runId}` } })],
   ]);
   const baselines = new Map<DescMethod, () => Message>();
-  for (const [method, make] of init) baselines.set(method, () => create(method.input, make() as never) as Message); // each init object is shaped for its method's input
+  for (const [method, make] of init) baselines.set(method, () => create(method.input, make() as never)); // each init object is shaped for its method's input
 
   const containersOfRun = async (): Promise<string[]> => {
     const ids = new Set<string>();
