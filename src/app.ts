@@ -8,8 +8,8 @@ import { ImageService, RuntimeService } from "./gen/index.js";
 import type { Logger } from "./log/index.js";
 import { createRpcMetrics, instrumentDockerTransport, instrumentNetworkPlugin, startMetricsServer, type MetricsServer } from "./metrics/index.js";
 import { probeNetworkPlugin, type NetworkPlugin } from "./network/index.js";
-import { startGrpcServer, startRemoteProxy, type GrpcServer } from "./server/index.js";
-import { startRuntimeCgroupManager, type RuntimeCgroupManager } from "./host/index.js";
+import { startGrpcServer, startRemoteProxy, type GrpcServer, type ListenTarget } from "./server/index.js";
+import { resolveGroupId, startRuntimeCgroupManager, type RuntimeCgroupManager } from "./host/index.js";
 import { CheckpointStore, NameRegistrar, openCheckpointDir } from "./store/index.js";
 import { createStreamingService, startStreamingServer, type StreamingServer } from "./streaming/index.js";
 import { dockerStreamingRuntime, type StreamingDeps } from "./cri/index.js";
@@ -91,7 +91,7 @@ export function buildApp(config: Config, log: Logger): App {
         metricsServer = await startMetricsServer(registry, config.metricsBind.host, config.metricsBind.port, log.child({ component: "metrics" }));
       }
       grpc = await startRemoteProxy({
-        target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
+        target: await listenTarget(config),
         remoteEndpoint: config.remoteRuntimeEndpoint,
         services: [RuntimeService, ImageService],
         log,
@@ -198,6 +198,12 @@ export function buildApp(config: Config, log: Logger): App {
     });
     await statsRuntime.start();
     const cachedContainers = statsRuntime.containers;
+    // What the host allows of privileged mode and AppArmor, read once; a host whose capability
+    // bounding set is not full gets privileged pods and containers (and "ALL") as the host's capabilities.
+    const hostSecurity = await readHostSecurity(await readHostLimits(), docker.containers, AbortSignal.timeout(config.runtimeRequestTimeoutMs));
+    if (!hostSecurity.capabilities.full) {
+      log.warn({ grantableCapabilities: hostSecurity.capabilities.bounding.length, unknownToDocker: hostSecurity.capabilities.unknownToDocker }, "This host limits capabilities (its bounding set is not full): privileged pods and containers and capability ALL get the host's capabilities instead of Docker's privileged mode");
+    }
     // --- sandbox deps ---
     const sandboxDeps: SandboxDeps = {
       containers: cachedContainers,
@@ -210,6 +216,7 @@ export function buildApp(config: Config, log: Logger): App {
       cgroupDriver: dockerDriver,
       // Read once: what the host lets containers' oom_score_adj go down to.
       hostLimits: await readHostLimits(),
+      capabilities: hostSecurity.capabilities,
       runtimes: { known: info.runtimes, refresh: async (signal) => (await docker.info(signal)).runtimes },
       cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
       pauseAfterCreateMs: config.testHooks.pauseAfterSandboxCreateMs,
@@ -235,12 +242,6 @@ export function buildApp(config: Config, log: Logger): App {
     streaming.addRoute(streamingService.route);
     const streamingDeps: StreamingDeps = { urls: streamingService.urls, lookupContainer, lookupSandbox };
     // --- container deps ---
-    // What the host allows of privileged mode and AppArmor, read once; a host whose capability
-    // bounding set is not full gets privileged containers (and "ALL") as the host's capabilities.
-    const hostSecurity = await readHostSecurity(await readHostLimits(), docker.containers, AbortSignal.timeout(config.runtimeRequestTimeoutMs));
-    if (!hostSecurity.capabilities.full) {
-      log.warn({ grantableCapabilities: hostSecurity.capabilities.bounding.length, unknownToDocker: hostSecurity.capabilities.unknownToDocker }, "This host limits capabilities (its bounding set is not full): privileged containers and capability ALL get the host's capabilities instead of Docker's privileged mode");
-    }
     // Each container's output goes from Docker's json-file log into the kubelet's log file; the copy
     // state lives under the root directory so that a restart resumes every copy where it stopped.
     containerLogs = createContainerLogManager({ stateDir: join(config.rootDirectory, "container-logs"), log: log.child({ component: "container-logs" }), mode: config.containerLogMode });
@@ -276,7 +277,7 @@ export function buildApp(config: Config, log: Logger): App {
     });
     eventHub.start();
     grpc = await startGrpcServer({
-      target: config.endpoint.kind === "unix" ? { kind: "unix", path: config.endpoint.path } : { kind: "fd", fd: config.endpoint.fd },
+      target: await listenTarget(config),
       services: [
         { service: RuntimeService, impl: runtimeServiceImpl({ info: infoDeps, sandbox: sandboxDeps, streaming: streamingDeps, container: containerDeps, stats: statsRuntime.stats, events: eventHub }) },
         { service: ImageService, impl: imageServiceImpl(imageDeps) },
@@ -304,4 +305,10 @@ export function buildApp(config: Config, log: Logger): App {
     },
     registry,
   };
+}
+
+/** Where to serve CRI; the socket group is looked up first, so that a wrong one stops start-up before anything listens. */
+async function listenTarget(config: Config): Promise<ListenTarget> {
+  if (config.endpoint.kind === "fd") return { kind: "fd", fd: config.endpoint.fd };
+  return config.socketGroup === "" ? { kind: "unix", path: config.endpoint.path } : { kind: "unix", path: config.endpoint.path, gid: await resolveGroupId(config.socketGroup) };
 }

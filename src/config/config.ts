@@ -28,6 +28,8 @@ export interface Config {
   readonly endpoint: Endpoint;
   /** The flag value as given, for logs and messages. */
   readonly endpointText: string;
+  /** Group (name or gid) the unix socket is handed to; "" keeps docker-cri's primary group. Not with fd://. */
+  readonly socketGroup: string;
   readonly dockerEndpoint: string;
   readonly rootDirectory: string;
   readonly podInfraContainerImage: string;

@@ -62,6 +62,13 @@ describe("parseFlags", () => {
     assert.throws(() => run(["--container-runtime-endpoint=fd://"], { LISTEN_PID: "1", LISTEN_FDS: "1" }), /no socket was passed by systemd/);
   });
 
+  it("takes a socket group for a socket path, and refuses one for a systemd socket", () => {
+    assert.equal(run([]).socketGroup, "");
+    assert.equal(run(["--socket-group=docker"]).socketGroup, "docker");
+    assert.equal(run(["--socket-group", "998"]).socketGroup, "998");
+    assert.throws(() => run(["--container-runtime-endpoint=fd://", "--socket-group=docker"], { LISTEN_PID: String(process.pid), LISTEN_FDS: "1" }), /Invalid --socket-group "docker": the socket comes from systemd \(fd:\/\/\): set SocketGroup= in its \.socket unit instead/);
+  });
+
   it("rejects bad values with InvalidArgument naming the flag", () => {
     const bad: [string[], RegExp][] = [
       [["--container-runtime=containerd"], /^unsupported CRI runtime: "containerd"$/],
@@ -73,6 +80,7 @@ describe("parseFlags", () => {
       [["--non-masquerade-cidr=10.0.0.0"], /Invalid --non-masquerade-cidr/],
       [["--ipv6-dual-stack=maybe"], /boolean flag/],
       [["--cri-dockerd-root-directory=relative"], /must be an absolute path/],
+      [["--socket-group=a:b"], /Invalid --socket-group "a:b": not a group name or gid/],
     ];
     for (const [argv, re] of bad) {
       assert.throws(() => parseFlags(argv, {}), (err: unknown) => err instanceof CriError && err.kind === "InvalidArgument" && re.test(err.message), argv.join(" "));
@@ -83,7 +91,7 @@ describe("parseFlags", () => {
     const help = parseFlags(["--help"]);
     if (help.kind !== "print") throw new assert.AssertionError({ message: "--help should print" });
     {
-      for (const flag of ["--container-runtime-endpoint", "--docker-endpoint", "--cri-dockerd-root-directory", "--pod-infra-container-image", "--image-pull-progress-deadline", "--runtime-request-timeout", "--streaming-bind-addr", "--runtime-cgroups", "--network-plugin", "--cni-conf-dir", "--cni-bin-dir", "--cni-cache-dir", "--network-plugin-mtu", "--hairpin-mode", "--pod-cidr", "--ipv6-dual-stack", "--log-level", "--version", "--container-runtime", "--cgroup-driver", "--non-masquerade-cidr", "--streaming-connection-idle-timeout", "--metrics-bind-address"]) {
+      for (const flag of ["--container-runtime-endpoint", "--docker-endpoint", "--cri-dockerd-root-directory", "--pod-infra-container-image", "--image-pull-progress-deadline", "--runtime-request-timeout", "--streaming-bind-addr", "--runtime-cgroups", "--network-plugin", "--cni-conf-dir", "--cni-bin-dir", "--cni-cache-dir", "--network-plugin-mtu", "--hairpin-mode", "--pod-cidr", "--ipv6-dual-stack", "--log-level", "--version", "--container-runtime", "--cgroup-driver", "--non-masquerade-cidr", "--streaming-connection-idle-timeout", "--metrics-bind-address", "--socket-group"]) {
         assert.ok(help.text.includes(`${flag} `) || help.text.includes(`${flag}\n`), `help lists ${flag}`);
       }
     }

@@ -36,6 +36,7 @@ const defaults = {
   containerRuntime: "docker",
   remoteRuntimeEndpoint: "",
   containerRuntimeEndpoint: "unix:///run/docker-cri.sock",
+  socketGroup: "",
   dockerEndpoint: "unix:///var/run/docker.sock",
   rootDirectory: "/var/lib/docker-cri",
   podInfraContainerImage: "registry.k8s.io/pause:3.10",
@@ -73,6 +74,7 @@ function buildCommand(): Command {
   opt("--container-runtime <name>", `Runtime to serve: "docker" (carry CRI out on dockerd) or "remote" (proxy to --remote-runtime-endpoint).`, defaults.containerRuntime);
   opt("--remote-runtime-endpoint <endpoint>", "With --container-runtime=remote: the CRI socket of the runtime to forward every call to.", defaults.remoteRuntimeEndpoint);
   opt("--container-runtime-endpoint <endpoint>", "Where to serve CRI: a unix socket path, a unix:// URL, or fd:// for a socket passed by systemd socket activation.", defaults.containerRuntimeEndpoint);
+  opt("--socket-group <group>", "Group (name or gid) that owns the CRI unix socket, as dockerd's --group; the socket is mode 0660. Empty: docker-cri's primary group. With fd://, systemd's SocketGroup= applies instead.", defaults.socketGroup);
   opt("--docker-endpoint <endpoint>", "The Docker Engine API endpoint to talk to (unix:// path, or tcp://host:port).", defaults.dockerEndpoint);
   opt("--cri-dockerd-root-directory <dir>", "Root directory for docker-cri's own state (sandbox checkpoints).", defaults.rootDirectory);
   opt("--pod-infra-container-image <image>", "The image whose network/IPC namespaces the containers of each pod share (the pause image).", defaults.podInfraContainerImage);
@@ -163,6 +165,11 @@ function toConfig(raw: RawFlags, env: Env): Config {
   }
   const endpointText = str(raw, "containerRuntimeEndpoint");
   const endpoint = parseEndpoint(endpointText, env);
+  const socketGroup = str(raw, "socketGroup");
+  if (socketGroup !== "" && endpoint.kind === "fd") {
+    throw bad("socket-group", socketGroup, "the socket comes from systemd (fd://): set SocketGroup= in its .socket unit instead");
+  }
+  if (socketGroup !== "" && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(socketGroup)) throw bad("socket-group", socketGroup, "not a group name or gid");
 
   const dockerEndpoint = str(raw, "dockerEndpoint");
   if (!/^(unix:\/\/\/|\/|tcp:\/\/|http:\/\/)/.test(dockerEndpoint)) {
@@ -205,6 +212,7 @@ function toConfig(raw: RawFlags, env: Env): Config {
     remoteRuntimeEndpoint,
     endpoint,
     endpointText,
+    socketGroup,
     dockerEndpoint,
     rootDirectory,
     podInfraContainerImage,

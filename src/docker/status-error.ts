@@ -26,6 +26,7 @@ const nameConflict = /is already in use|already exists/i;
 // Docker answers 500 when a container stopped between a caller's check and an update (containerd no
 // longer has its task): a state conflict like a 409, not a daemon failure.
 const stateConflict = /cannot update a stopped container/i;
+const goneReference = /^No such container: /;
 // Docker 20.10 runs one /system/df at a time and answers 500 to a second: busy, try again shortly.
 const busy = /a disk usage operation is already running/i;
 
@@ -38,8 +39,10 @@ export function errorForStatus(operation: string, statusCode: number, body: unkn
 
 function kindForStatus(statusCode: number, dockerMessage: string): ErrorKind {
   switch (statusCode) {
+    // Docker answers 400 when a container it is asked to join (network or IPC mode "container:<id>")
+    // is gone — a pod sandbox removed between a caller's check and the create: not found, not invalid.
     case 400:
-      return "InvalidArgument";
+      return goneReference.test(dockerMessage) ? "NotFound" : "InvalidArgument";
     case 404:
       return "NotFound";
     // Go's HTTP server redirects a path it had to clean ("//", "..", "." segments): the id or name

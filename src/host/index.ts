@@ -17,6 +17,7 @@ export {
 export type { EnsureReport, ManagedPid, RuntimeCgroupManagerOptions } from "./runtime-cgroup-manager.js";
 export { dockerRuntimeProcesses, findRuntimePids, inOurPidNamespace } from "./runtime-processes.js";
 export type { RuntimeProcess } from "./runtime-processes.js";
+export { resolveGroupId } from "./group-id.js";
 export { createSdNotifier } from "./sd-notify.js";
 export type { SdNotifier } from "./sd-notify.js";
 export type { CommandRunner } from "./systemd-unit-cgroup.js";

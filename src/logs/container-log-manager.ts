@@ -103,8 +103,15 @@ class LogManager implements ContainerLogManagerHandle {
       }
       if (this.#mode === "json-symlink") {
         await this.#ensureStateDir();
-        await linkJsonLog(criLogPath, dockerLogPath);
+        // The state first: a crash right after the symlink appeared must leave what forget() needs to
+        // remove it (found by test/chaos/crash-restart); a state without its symlink is harmless.
         await writeCopyState(this.#stateDir, { containerId, mode: "json-symlink", dockerLogPath, criLogPath, stopped: false, source: null, cri: null, skipThroughNs: null }, true);
+        try {
+          await linkJsonLog(criLogPath, dockerLogPath);
+        } catch (err) {
+          await removeCopyState(this.#stateDir, containerId).catch(() => undefined);
+          throw err;
+        }
         return;
       }
       await this.#follow(state ?? { containerId, mode: "cri", dockerLogPath, criLogPath, stopped: false, source: null, cri: null, skipThroughNs: null }, state === undefined);

@@ -1,11 +1,11 @@
-import { chmod, lstat, unlink } from "node:fs/promises";
+import { chmod, chown, lstat, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { CriError } from "../errors/index.js";
 import { makeDirs } from "../util/make-dirs.js";
 
 /** Where to listen: a unix socket path we own, or a listening fd handed over by systemd. */
-export type ListenTarget = { kind: "unix"; path: string } | { kind: "fd"; fd: number };
+export type ListenTarget = { kind: "unix"; path: string; gid?: number } | { kind: "fd"; fd: number };
 
 /** Resolves true when something accepts connections on the unix socket at `path`. */
 function isServing(path: string): Promise<boolean> {
@@ -34,7 +34,8 @@ async function removeStaleSocket(path: string): Promise<void> {
 
 /**
  * Opens the listening socket for the CRI server. Unix sockets are created mode 0660 (set through the
- * umask while binding, so there is no window where they are wider) and their directory is created.
+ * umask while binding, so there is no window where they are wider), handed to `gid` when one is given
+ * (the owner stays), and their directory is created.
  */
 export async function listenEndpoint(target: ListenTarget, onConnection: (socket: Socket) => void): Promise<Server> {
   const server = createServer({ pauseOnConnect: false }, onConnection);
@@ -65,6 +66,7 @@ export async function listenEndpoint(target: ListenTarget, onConnection: (socket
       process.umask(old);
     }
     await chmod(path, 0o660);
+    if (target.gid !== undefined) await chown(path, -1, target.gid);
   } catch (err) {
     if (err instanceof CriError) throw err;
     const code = (err as NodeJS.ErrnoException).code; // fs and net reject with errno errors

@@ -10,31 +10,44 @@
  * DOCKER_CRI_CHAOS_SEED=<seed> replays the same cases.
  */
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { ImageService, RuntimeService } from "../../src/gen/index.js";
 import { generateCases } from "./kit/fuzz-cases.js";
 import { startFuzzFixture, type FuzzFixture } from "./kit/fuzz-fixture.js";
 import { describeViolations, rssKiB, runFuzz, type FuzzReport } from "./kit/fuzz-runner.js";
+import { inspectorUrl, openHeapProbe, type HeapProbe } from "./kit/heap-probe.js";
 import { bySize, chaosSeed, Rng } from "./kit/scale.js";
 
 const caseCount = bySize(600, 10_000);
 /**
- * Growth allowed over the run: the cases carry megabyte-sized strings and lists of 10,000 items, and
- * V8 keeps the heap it grew to for a while after a burst (no GC can be forced in the daemon). What a
- * leak would look like is growth proportional to the cases: 10,000 cases leaking even 10 KiB each
- * would add 100 MiB on top of this.
+ * Growth of the live JS heap (after a full GC forced through the inspector) allowed over the run, after
+ * a warm-up: the GetContainerEvents replay ring filling up (1,024 events, a few KiB each, for the
+ * sandboxes and containers the cases create) and allocator noise. A leak of a kilobyte per case would
+ * exceed it at 10,000 cases. RSS is printed beside it: the cases carry megabyte-sized strings and
+ * 10,000-item lists, and V8 keeps the heap it grew to for a while.
  */
-const rssGrowthLimitKiB = 200 * 1024;
+const heapGrowthLimitKiB = bySize(6 * 1024, 8 * 1024);
+/** RSS may grow by this much at most during the run (a sanity bound; the heap check is the precise one). */
+const rssGrowthLimitKiB = 256 * 1024;
 
 describe(`fuzzing every CRI method with ${caseCount} generated bad requests`, { timeout: bySize(180_000, 900_000) }, () => {
   let fx: FuzzFixture;
+  let heap: HeapProbe;
   let report: FuzzReport | undefined;
+  let heapBeforeKiB = 0;
   const seed = chaosSeed();
 
   before(async () => {
-    fx = await startFuzzFixture();
+    // Streaming tokens (which hold their request until used or expired) live 2 s instead of 1 min, so
+    // that what the Exec, Attach and PortForward cases left in the token cache is gone when memory is measured.
+    fx = await startFuzzFixture({ inspect: true, env: { DOCKER_CRI_TEST_STREAMING_TOKEN_TTL_MS: "2000" } });
+    const url = inspectorUrl(fx.daemon.stderr());
+    assert.ok(url !== undefined, "the daemon's inspector is listening");
+    heap = await openHeapProbe(url);
   });
   after(async () => {
+    heap.close();
     await fx.dispose();
   });
 
@@ -42,8 +55,12 @@ describe(`fuzzing every CRI method with ${caseCount} generated bad requests`, { 
     const methods = [...RuntimeService.methods, ...ImageService.methods];
     assert.equal(methods.length, 43, "every CRI method is fuzzed");
     const cases = generateCases({ methods, baselines: fx.baselines, rng: new Rng(seed), count: caseCount });
+    // Warm-up with other cases of the same kinds: the first time a code path runs, V8 compiles it
+    // onto the heap (about 5 MiB over every method), which is not what the memory check is after.
+    await runFuzz(fx, generateCases({ methods, baselines: fx.baselines, rng: new Rng(seed + 1), count: bySize(600, 1000) }), { concurrency: 16 });
+    heapBeforeKiB = Math.round((await heap.usedAfterGc()) / 1024);
     const covered = new Set(cases.map((c) => c.method.name));
-    report = await runFuzz(fx, cases, { concurrency: 8 });
+    report = await runFuzz(fx, cases, { concurrency: 16 });
     const r = report;
     console.log(
       `fuzz: seed ${seed}, ${r.cases} cases in ${r.seconds.toFixed(1)} s over ${covered.size} methods; kinds ${JSON.stringify(r.byKind)}; ` +
@@ -60,7 +77,13 @@ describe(`fuzzing every CRI method with ${caseCount} generated bad requests`, { 
 
   it("keeps its memory bounded", async () => {
     assert.ok(report !== undefined, "the fuzz run happened");
+    // Expired tokens are dropped when the next one is handed out.
+    await sleep(2_500);
+    await fx.cri.call(RuntimeService.method.exec, { containerId: fx.containerId, cmd: ["true"], stdout: true });
+    const heapAfterKiB = Math.round((await heap.usedAfterGc()) / 1024);
     const now = await rssKiB(fx.daemon.proc.pid ?? 0);
+    console.log(`fuzz: live JS heap after GC ${heapBeforeKiB} KiB before the cases, ${heapAfterKiB} KiB after; RSS now ${Math.round(now / 1024)} MiB`);
+    assert.ok(heapAfterKiB - heapBeforeKiB < heapGrowthLimitKiB, `the live heap grew by ${heapAfterKiB - heapBeforeKiB} KiB over ${report.cases} cases`);
     assert.ok(
       report.rssKiB.max - report.rssKiB.before < rssGrowthLimitKiB,
       `RSS grew from ${report.rssKiB.before} KiB to ${report.rssKiB.max} KiB (now ${now} KiB), more than ${rssGrowthLimitKiB} KiB`,

@@ -110,6 +110,24 @@ describe("container security context and namespaces", () => {
     assert.equal((await r.exec(plain, ["sh", "-c", "test -c /proc/timer_list && echo masked || echo open"])).stdout, "masked\n");
   });
 
+  it("runs a privileged pod here (the kubelet marks the sandbox privileged): its pause container and containers get the host's capabilities", async () => {
+    // What the kubelet sends for a pod with a privileged container, and critest's privileged tests.
+    const privPod = await r.pod("privpod", { linux: { securityContext: { privileged: true, seccomp: { profileType: SecurityProfile_ProfileType.RuntimeDefault } } } });
+    const sandbox = await inspect(privPod.id);
+    assert.equal(field(sandbox, "State", "Running"), true, "the pause container runs");
+    assert.equal(field(sandbox, "HostConfig", "Privileged"), false, "not Docker's privileged mode, which fails on this host");
+    const pausePid = Number(field(sandbox, "State", "Pid"));
+    assert.equal(capField(await readFile(`/proc/${pausePid}/status`, "utf8"), "CapEff"), await grantableCapabilities());
+    const id = await r.run(privPod, r.container("privinpod", { linux: { securityContext: { privileged: true } } }));
+    assert.equal(capField((await r.exec(id, ["cat", "/proc/self/status"])).stdout, "CapEff"), await grantableCapabilities());
+    // CAP_NET_ADMIN in the pod's own network namespace: a privileged container can reconfigure it.
+    const mtu = await r.exec(id, ["ip", "link", "set", "lo", "mtu", "1500"]);
+    assert.equal(mtu.exitCode, 0, mtu.stderr);
+    // An unprivileged container of the same pod keeps Docker's defaults.
+    const plain = await r.run(privPod, r.container("plaininpod"));
+    assert.equal(capField((await r.exec(plain, ["cat", "/proc/self/status"])).stdout, "CapEff"), dockerDefaultCaps);
+  });
+
   it("applies seccomp profiles: Localhost file, RuntimeDefault, Unconfined", async () => {
     const profile = join(r.dir, "no-mkdir.json");
     await writeFile(profile, JSON.stringify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO" }] }));

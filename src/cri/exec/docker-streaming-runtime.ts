@@ -28,7 +28,7 @@ export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): Stream
   const docker = deps.exec;
   return {
     async exec(spec, io) {
-      if (io.signal.aborted) throw new CriError("Canceled", "The client went away before the command started");
+      if (clientGone(io.signal)) throw new CriError("Canceled", "The client went away before the command started");
       // Not the client's signal from here on: an exec Docker created but never started stays listed in
       // the container until the container is removed (Docker cannot delete one), and one whose start
       // was cut off may run anyway. Once created it is started, and killed below if the client left.
@@ -40,8 +40,7 @@ export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): Stream
       // Docker rejects a resize before the exec has started; it has once `start` answered 101.
       await startResizing(io.resize, (size) => docker.resize(execId, size), io.log);
       await pumpHijackedStdio(hijack, io, spec.tty);
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal can abort while stdio is pumped; TS keeps an earlier narrowing
-      if (io.signal.aborted) {
+      if (clientGone(io.signal)) {
         await killAbandonedExec(deps, execId, spec.containerId, io.log);
         throw new CriError("Canceled", "The client went away before the command ended");
       }
@@ -140,6 +139,11 @@ async function waitForExit(docker: Pick<ExecApi, "inspect">, execId: string, log
   }
   log.warn({ execId }, "Exec output ended but Docker still reports the process running; reporting success");
   return { exitCode: last.exitCode };
+}
+
+/** Read through a call: the signal changes while we await, which a property check's narrowing would hide. */
+function clientGone(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 /** Adds what we were doing to a Docker failure, keeping its kind (a 409 "is not running" stays FailedPrecondition). */

@@ -83,6 +83,7 @@ async function runLocked(deps: SandboxDeps, req: ValidSandboxRequest, name: stri
       podNetworkMode: deps.network.sandboxNetworkMode,
       cgroupDriver: deps.cgroupDriver,
       minOomScoreAdj: deps.hostLimits.minOomScoreAdj,
+      capabilities: deps.capabilities,
     });
     // After the config is known to translate, so that a request refused for its content pulls nothing.
     await deps.ensureImage(deps.podInfraImage, signal, log);

@@ -4,6 +4,7 @@ import type { ContainerStatusSchema } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
 import type { NetworkPlugin } from "../../network/index.js";
 import type { CheckpointStore, NameRegistrar } from "../../store/index.js";
+import type { CapabilityEnvironment } from "../translate/index.js";
 import type { HostLimits } from "../../util/host-limits.js";
 import type { KeyedMutex } from "../../util/keyed-mutex.js";
 
@@ -36,6 +37,8 @@ export interface SandboxDeps {
   readonly podInfraImage: string;
   readonly cgroupDriver: "cgroupfs" | "systemd";
   readonly hostLimits: Pick<HostLimits, "minOomScoreAdj">;
+  /** What the host lets containers hold: a privileged sandbox gets Docker's privileged mode only when it works. */
+  readonly capabilities: Pick<CapabilityEnvironment, "full" | "bounding">;
   readonly runtimes: DockerRuntimes;
   /** Deadline of a rollback, which must not depend on the (maybe cancelled) request. */
   readonly cleanupTimeoutMs: number;

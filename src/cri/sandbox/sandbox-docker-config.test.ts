@@ -14,6 +14,7 @@ const base = (over: Partial<SandboxDockerConfigInput> = {}, config: PodInit = {}
   podNetworkMode: "default",
   cgroupDriver: "cgroupfs",
   minOomScoreAdj: -1000,
+  capabilities: { full: true, bounding: [] },
   ...over,
 });
 
@@ -32,6 +33,20 @@ describe("sandbox Docker config", () => {
     assert.equal(hc.CpuShares, 2);
     assert.equal(hc.Runtime, undefined);
     assert.equal(body.User, undefined);
+  });
+
+  it("makes a privileged pod's pause container privileged, with the host's capabilities where Docker's privileged mode cannot start", async () => {
+    const privileged: PodInit = { linux: { securityContext: { privileged: true, seccomp: { profileType: SecurityProfile_ProfileType.RuntimeDefault } } } };
+    const full = (await sandboxDockerConfig(base({}, privileged))).HostConfig as Record<string, unknown>; // see above
+    assert.equal(full.Privileged, true);
+    assert.equal(full.CapAdd, undefined);
+    const limited = (await sandboxDockerConfig(base({ capabilities: { full: false, bounding: ["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_ADMIN"] } }, privileged))).HostConfig as Record<string, unknown>; // see above
+    assert.equal(limited.Privileged, false);
+    assert.deepEqual(limited.CapAdd, ["CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_ADMIN"]);
+    assert.deepEqual(limited.SecurityOpt, ["no-new-privileges", "seccomp=unconfined", "apparmor=unconfined", "label=disable"]);
+    const plain = (await sandboxDockerConfig(base({ capabilities: { full: false, bounding: ["CAP_CHOWN"] } }))).HostConfig as Record<string, unknown>; // see above
+    assert.equal(plain.Privileged, false);
+    assert.equal(plain.CapAdd, undefined, "an unprivileged pod gets Docker's default capabilities");
   });
 
   it("clamps the OOM score to what the host allows", async () => {

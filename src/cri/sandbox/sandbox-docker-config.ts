@@ -11,6 +11,7 @@ import {
   sandboxContainerName,
   seccompSecurityOpts,
   selinuxSecurityOpts,
+  type CapabilityEnvironment,
 } from "../translate/index.js";
 
 /** dockershim's DefaultSHMSize for a pod's /dev/shm. */
@@ -34,6 +35,8 @@ export interface SandboxDockerConfigInput {
   readonly podNetworkMode: "default" | "none";
   readonly cgroupDriver: "cgroupfs" | "systemd";
   readonly minOomScoreAdj: number;
+  /** The host's capabilities, for a privileged sandbox (see below). */
+  readonly capabilities: Pick<CapabilityEnvironment, "full" | "bounding">;
   /** Reads a localhost seccomp profile; tests replace it. */
   readonly readProfile?: (path: string) => Promise<string>;
 }
@@ -80,8 +83,7 @@ export async function sandboxDockerConfig(input: SandboxDockerConfigInput): Prom
     CgroupParent: expectedCgroupParent(input.cgroupDriver, linux?.cgroupParent ?? ""),
     CpuShares: sandboxCpuShares,
     OomScoreAdj: Math.max(sandboxOomScoreAdj, input.minOomScoreAdj),
-    SecurityOpt: securityOpt,
-    Privileged: sc?.privileged ?? false,
+    ...privilegedSandbox(sc?.privileged ?? false, input.capabilities, securityOpt),
     ReadonlyRootfs: sc?.readonlyRootfs ?? false,
     GroupAdd: (sc?.supplementalGroups ?? []).map((g) => g.toString()),
   };
@@ -96,4 +98,18 @@ export async function sandboxDockerConfig(input: SandboxDockerConfigInput): Prom
     ExposedPorts: exposedPorts,
     HostConfig: hostConfig,
   };
+}
+
+/**
+ * A privileged pod (the kubelet marks the sandbox privileged when any of its containers is) gets a
+ * privileged pause container, as dockershim made it. Where the host's capability bounding set is not
+ * full, Docker's `Privileged` fails at start (runc asks for every capability), and with it the whole
+ * pod: the pause container then gets the host's capabilities and no seccomp, AppArmor or SELinux
+ * confinement instead. It needs neither devices nor a writable /sys (it only holds namespaces); the
+ * privileged app containers get those themselves (container-security.ts).
+ */
+function privilegedSandbox(privileged: boolean, capabilities: Pick<CapabilityEnvironment, "full" | "bounding">, securityOpt: readonly string[]): Record<string, unknown> {
+  if (!privileged) return { Privileged: false, SecurityOpt: securityOpt };
+  if (capabilities.full) return { Privileged: true, SecurityOpt: securityOpt };
+  return { Privileged: false, CapAdd: [...capabilities.bounding], SecurityOpt: ["no-new-privileges", "seccomp=unconfined", "apparmor=unconfined", "label=disable"] };
 }

@@ -43,7 +43,9 @@ export async function stopLocked(deps: SandboxDeps, sandbox: LocatedSandbox, sig
   // showing an address it no longer has (found by test/chaos/crash-restart).
   const cp = sandbox.checkpoint;
   if (cp !== undefined && !cp.legacy && cp.podIps.length > 0 && !usesHostNetwork(sandbox)) {
-    await deps.checkpoints.write(sandbox.id, { ...cp, podIps: [] });
+    await deps.checkpoints.write(sandbox.id, { ...cp, podIps: [] }).catch((err: unknown) => {
+      log.warn({ podSandboxId: sandbox.id, err }, "Cannot record in the checkpoint that the pod network is being torn down; stopping anyway");
+    });
   }
 
   // A failed teardown still stops the sandbox, so that it reads NOTREADY, and is then reported: the

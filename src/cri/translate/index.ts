@@ -26,3 +26,4 @@ export type { DockerPortBinding, PortProtocol } from "./port-bindings.js";
 export { dockerUser, seccompSecurityOpts, selinuxSecurityOpts } from "./security-opts.js";
 export { containerStateOf, sandboxStateOf } from "./state.js";
 export { checkCommand, checkContainerProcessPaths, checkPathLength, maxArgBytes, maxFirstArgBytes, maxPathBytes } from "./process-limits.js";
+export type { CapabilityEnvironment } from "./capabilities.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { isRecord, stringField } from "./json.js";
 
 /** libcni's cache record kind; files of other kinds (or older layouts) are ignored. */
@@ -74,7 +74,14 @@ export class CniResultCache {
   }
 
   async remove(networkName: string, containerId: string, ifName: string): Promise<void> {
-    await rm(this.pathOf(networkName, containerId, ifName), { force: true });
+    const path = this.pathOf(networkName, containerId, ifName);
+    await rm(path, { force: true });
+    // With it goes any temp file of this attachment that a crash left between write and rename
+    // (found by test/chaos/crash-restart); nothing else would ever remove it.
+    const prefix = `${basename(path)}.tmp-`;
+    for (const name of await readdir(this.#dir).catch(() => [])) {
+      if (name.startsWith(prefix)) await rm(join(this.#dir, name), { force: true });
+    }
   }
 
   /** Every attachment of one container, in file name order. */

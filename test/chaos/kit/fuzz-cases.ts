@@ -81,8 +81,7 @@ function intValues(scalar: ScalarType): readonly (number | bigint)[] {
 /** Values for a singular scalar or enum field. */
 function scalarValues(field: DescField, rng: Rng): readonly unknown[] {
   if (field.fieldKind === "enum" || (field.fieldKind === "list" && field.listKind === "enum")) {
-    const e = field.enum;
-    return [...e.values.map((v) => v.number), 99, -7];
+    return [...field.enum.values.map((v) => v.number), 99, -7];
   }
   const scalar = field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar") ? field.scalar : undefined;
   switch (scalar) {
@@ -274,12 +273,12 @@ export function generateCases(opts: GenerateOptions): FuzzCase[] {
   const rest = opts.count - chosen.length;
   const cases: FuzzCase[] = [...chosen];
   const methods = opts.methods;
+  const withMutations = methods.filter((m) => (perMethod.get(m) ?? []).length > 0);
   for (let i = 0; i < rest; i++) {
-    const method = rng.pick(methods);
     const which = i % 3;
+    const method = rng.pick(which === 0 ? withMutations : methods);
     if (which === 0) {
       const mutations = perMethod.get(method) ?? [];
-      if (mutations.length === 0) continue;
       const picked = Array.from({ length: 2 + rng.int(3) }, () => rng.pick(mutations));
       cases.push({
         method,

@@ -1,19 +1,21 @@
 /**
- * What the fuzz and bad-input tests run against: a docker-cri whose pause image is a private tag of
- * the test pause image, a running pod sandbox with a running busybox container (also a private tag),
- * and a victim sandbox and container for the Stop/Remove RPCs. The private tags let a test find every
- * container it caused, even one whose labels a mutation replaced (Docker's `ancestor` filter), without
- * ever touching what other engineers' tests create on the same dockerd.
+ * What the fuzz, bad-input and streaming-abuse tests run against: a docker-cri whose pause image is a
+ * build of the test pause image of this run's own, a running pod sandbox with a running busybox
+ * container (also of this run's own busybox build), and a victim sandbox and container for the
+ * Stop/Remove RPCs. The run's images let a test find every container it caused, even one whose labels
+ * a mutation replaced, with Docker's `ancestor` filter — by image id: `ancestor` resolves a tag to its
+ * image id, so a mere retag of the shared images would match every other test's containers too. Each
+ * import gets its own id (its config carries the reference and its creation time).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
-import { ImageService, RuntimeService } from "../../../src/gen/index.js";
+import { ImageService, NamespaceMode, RuntimeService } from "../../../src/gen/index.js";
 import type { CriClient } from "../../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../../kit/daemon.js";
 import { dockerJson, dockerRequest, isRecord } from "../../kit/docker-api.js";
-import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../../kit/images.js";
+import { ensureTestImages } from "../../kit/images.js";
 
 export const fuzzRunLabel = "io.docker-cri.test.fuzz-run";
 
@@ -45,18 +47,21 @@ export interface FuzzFixture {
   dispose(): Promise<void>;
 }
 
-async function tag(source: string, repo: string, tagName: string): Promise<void> {
-  await dockerJson({ method: "POST", path: `/images/${encodeURIComponent(source)}/tag`, query: { repo, tag: tagName } });
-}
-
-export async function startFuzzFixture(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<FuzzFixture> {
-  await ensureTestImages();
+/** `inspect`: run the daemon with node's inspector on loopback (test-only), for heap measurements (kit/heap-probe.ts). */
+export async function startFuzzFixture(opts: { args?: string[]; env?: Record<string, string>; inspect?: boolean } = {}): Promise<FuzzFixture> {
   const runId = randomBytes(4).toString("hex");
   const pauseTag = `docker-cri-test/pause:fuzz-${runId}`;
   const busyboxTag = `docker-cri-test/busybox:fuzz-${runId}`;
-  await tag(PAUSE_IMAGE, "docker-cri-test/pause", `fuzz-${runId}`);
-  await tag(BUSYBOX_IMAGE, "docker-cri-test/busybox", `fuzz-${runId}`);
-  const daemon = await startDaemon({ args: [`--pod-infra-container-image=${pauseTag}`, ...(opts.args ?? [])], env: opts.env ?? {} });
+  const images = await ensureTestImages({ refs: { busybox: busyboxTag, pause: pauseTag } });
+  const shared = await ensureTestImages();
+  if (images.busybox.id === shared.busybox.id || images.pause.id === shared.pause.id) {
+    throw new Error("the run's own test images share an id with the shared ones; the ancestor filter would reach other tests' containers");
+  }
+  const daemon = await startDaemon({
+    args: [`--pod-infra-container-image=${pauseTag}`, ...(opts.args ?? [])],
+    env: opts.env ?? {},
+    ...(opts.inspect === true ? { wrap: (node: string, args: string[]) => ({ command: node, args: ["--inspect=127.0.0.1:0", ...args] }) } : {}),
+  });
   const cri = daemon.client();
   const logDirectory = join(daemon.rootDir, "pod-logs");
   await mkdir(logDirectory, { recursive: true });
@@ -84,7 +89,9 @@ export async function startFuzzFixture(opts: { args?: string[]; env?: Record<str
   const i = ImageService.method;
   const init = new Map<DescMethod, () => object>([
     [r.version, () => ({ version: "v1" })],
-    [r.runPodSandbox, () => ({ config: { ...casePod, metadata: { ...casePod.metadata, attempt: attempt++ } } })],
+    // Host network: the cases that get through create a real sandbox, and Docker makes one without a
+    // network endpoint about twice as fast (the fuzz run's time is mostly these).
+    [r.runPodSandbox, () => ({ config: { ...casePod, metadata: { ...casePod.metadata, attempt: attempt++ }, linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE } } } } })],
     [r.stopPodSandbox, () => ({ podSandboxId: victimSandboxId })],
     [r.removePodSandbox, () => ({ podSandboxId: victimSandboxId })],
     [r.podSandboxStatus, () => ({ podSandboxId: sandboxId, verbose: true })],
@@ -122,11 +129,11 @@ export async function startFuzzFixture(opts: { args?: string[]; env?: Record<str
     [i.removeImage, () => ({ image: { image: `docker-cri-fuzz/none:${runId}` } })],
   ]);
   const baselines = new Map<DescMethod, () => Message>();
-  for (const [method, make] of init) baselines.set(method, () => create(method.input, make() as never)); // each init object is shaped for its method's input
+  for (const [method, make] of init) baselines.set(method, () => create(method.input, make() as never)); // `as never`: each init object above is shaped for its own method's input
 
   const containersOfRun = async (): Promise<string[]> => {
     const ids = new Set<string>();
-    for (const filters of [{ ancestor: [pauseTag] }, { ancestor: [busyboxTag] }, { label: [`${fuzzRunLabel}=${runId}`] }]) {
+    for (const filters of [{ ancestor: [images.pause.id] }, { ancestor: [images.busybox.id] }, { label: [`${fuzzRunLabel}=${runId}`] }]) {
       const body = await dockerJson({ method: "GET", path: "/containers/json", query: { all: "1", filters: JSON.stringify(filters) } });
       if (Array.isArray(body)) for (const c of body) if (isRecord(c) && typeof c.Id === "string") ids.add(c.Id);
     }
@@ -157,7 +164,7 @@ export async function startFuzzFixture(opts: { args?: string[]; env?: Record<str
       await daemon.stop();
       await daemon.cleanup();
       for (const id of await containersOfRun()) await dockerRequest({ method: "DELETE", path: `/containers/${id}`, query: { force: "1", v: "1" } });
-      for (const ref of [pauseTag, busyboxTag]) await dockerRequest({ method: "DELETE", path: `/images/${encodeURIComponent(ref)}` });
+      for (const id of [images.pause.id, images.busybox.id]) await dockerRequest({ method: "DELETE", path: `/images/${encodeURIComponent(id)}`, query: { force: "1" } });
     },
   };
 }

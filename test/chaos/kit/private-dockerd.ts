@@ -3,8 +3,11 @@
  * /var/run/docker.sock serves everyone else's tests and is never touched. Everything of it lives under
  * one temp directory — its socket, --data-root, --exec-root (where dockerd 20.10 starts its own managed
  * containerd, with its own socket, state and shims' runc root, apart from the system's), pidfile and
- * an empty config file (so no /etc/docker/daemon.json applies) — plus a cgroup parent named after the
- * run. No bridge, iptables or masquerading: it changes nothing in the host's network.
+ * an empty config file (so no /etc/docker/daemon.json applies) — plus a cgroup parent and a bridge
+ * named after the run. Never `--bridge=none`: dockerd then deletes the host's docker0 interface at
+ * start-up (moby's removeDefaultBridgeInterface), which breaks the shared dockerd's networking. It gets
+ * its own bridge instead (`--bridge=dcrd…`, created here on 10.96.<n>.1/24, removed by `dispose`), and
+ * no iptables rules or masquerading, so it changes nothing else in the host's network.
  *
  * The test images are copied from the shared daemon (`GET /images/get` → `POST /images/load`), so it
  * needs no registry. `dispose` stops it, unmounts anything left under its directory, removes the
@@ -42,7 +45,11 @@ export interface PrivateDockerd {
 
 export async function createPrivateDockerd(): Promise<PrivateDockerd> {
   const dir = await mkdtemp(join(tmpdir(), "dcri-dockerd-"));
-  const cgroupParent = `docker-cri-chaos-${randomBytes(4).toString("hex")}`;
+  const id = randomBytes(4).toString("hex");
+  const cgroupParent = `docker-cri-chaos-${id}`;
+  const bridge = `dcrd${id}`;
+  const bridgeUp = spawnSync("sh", ["-c", `ip link add ${bridge} type bridge && ip addr add 10.96.${1 + (parseInt(id.slice(0, 2), 16) % 254)}.1/24 dev ${bridge} && ip link set ${bridge} up`], { encoding: "utf8" });
+  if (bridgeUp.status !== 0) throw new Error(`cannot create the private dockerd's bridge ${bridge}: ${bridgeUp.stderr}`);
   const socketPath = join(dir, "docker.sock");
   const logPath = join(dir, "dockerd.log");
   await writeFile(join(dir, "daemon.json"), "{}\n");
@@ -74,7 +81,7 @@ export async function createPrivateDockerd(): Promise<PrivateDockerd> {
           `--pidfile=${join(dir, "docker.pid")}`,
           `--config-file=${join(dir, "daemon.json")}`,
           `--cgroup-parent=/${cgroupParent}`,
-          "--bridge=none",
+          `--bridge=${bridge}`,
           "--iptables=false",
           "--ip-masq=false",
           "--log-level=warn",
@@ -125,6 +132,7 @@ export async function createPrivateDockerd(): Promise<PrivateDockerd> {
       const mounts = (await readFile("/proc/mounts", "utf8")).split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(dir));
       for (const m of mounts.reverse()) spawnSync("umount", ["-l", m]);
       await rm(dir, { recursive: true, force: true });
+      spawnSync("ip", ["link", "delete", bridge]);
       for (const hierarchy of await readdir("/sys/fs/cgroup").catch(() => [])) {
         await removeCgroupTree(join("/sys/fs/cgroup", hierarchy, cgroupParent));
       }

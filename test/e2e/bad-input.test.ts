@@ -11,8 +11,10 @@ import { create, toBinary, type DescMethod, type MessageInitShape } from "@bufbu
 import { status } from "@grpc/grpc-js";
 import { after, before, describe, it } from "node:test";
 import { ImageService, RuntimeService } from "../../src/gen/index.js";
-import { startFuzzFixture, type FuzzFixture } from "./kit/fuzz-fixture.js";
-import { codeName, rawCaller, type RawCaller } from "./kit/raw-call.js";
+import { startFuzzFixture, type FuzzFixture } from "../chaos/kit/fuzz-fixture.js";
+import { codeName, rawCaller, type RawCaller } from "../chaos/kit/raw-call.js";
+import { isGrpcError } from "../kit/cri-client.js";
+import { startDaemon } from "../kit/daemon.js";
 
 const r = RuntimeService.method;
 const i = ImageService.method;
@@ -206,6 +208,19 @@ describe("bad input over CRI", { timeout: 120_000 }, () => {
         const out = await raw.call(method, bytes, { deadlineMs: 10_000 });
         assert.ok(!["INTERNAL", "UNKNOWN"].includes(codeName(out.code)), `${method.name} ${bytes.toString("hex")}: ${codeName(out.code)} ${out.details}`);
       }
+    }
+  });
+
+  it("refuses a sandbox config that cannot be translated before pulling the pause image", async () => {
+    // A pause image on a closed port: had RunPodSandbox pulled first, the answer would be that pull's failure.
+    const d = await startDaemon({ args: [`--pod-infra-container-image=127.0.0.1:9/docker-cri-nopull/pause:${fx.runId}`] });
+    try {
+      const err = await d.client().call(r.runPodSandbox, { config: pod({ linux: { securityContext: { runAsUser: { value: 4294967296n } } } }) }).then(() => undefined, (e: unknown) => e);
+      assert.ok(isGrpcError(err, status.INVALID_ARGUMENT, "run_as_user 4294967296"), `answered ${err instanceof Error ? err.message : "OK"}`);
+      assert.doesNotMatch(d.stderr(), /Pulling image/);
+    } finally {
+      await d.stop();
+      await d.cleanup();
     }
   });
 
