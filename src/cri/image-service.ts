@@ -12,6 +12,7 @@ import { PinnedImages } from "./image/pinned-images.js";
 import { pullImage } from "./image/pull-image.js";
 import { removeImage } from "./image/remove-image.js";
 import { streamImages } from "./image/stream-images.js";
+import { KeyedMutex } from "../util/keyed-mutex.js";
 
 /** Everything the ImageService RPCs need. */
 export interface ImageServiceDeps {
@@ -31,6 +32,7 @@ export function imageServiceImpl(deps: ImageServiceDeps): ServiceImpl<typeof Ima
     puller: deps.puller,
     pinned: sandboxPin(deps.sandboxImage),
     users: new ImageUserCache(),
+    removals: new KeyedMutex(),
     dockerRootDir: deps.dockerRootDir,
   };
   return {

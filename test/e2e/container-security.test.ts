@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { MountPropagation, NamespaceMode, SecurityProfile_ProfileType } from "../../src/gen/index.js";
+import { MountPropagation, NamespaceMode, RuntimeService, SecurityProfile_ProfileType } from "../../src/gen/index.js";
 import { dockerRequest } from "../kit/docker-api.js";
 import { field, inspect, startContainerRun, type ContainerRun } from "./container-fixture.js";
 
@@ -65,7 +65,7 @@ describe("container security context and namespaces", () => {
     const byName = await r.run(pod, r.container("uname", { linux: { securityContext: { runAsUsername: "nobody" } } }));
     assert.match((await r.exec(byName, ["id"])).stdout, /^uid=65534\(nobody\) gid=65534\(nobody\)/);
     const noSuchUser = await r.create(pod, r.container("nouser", { linux: { securityContext: { runAsUsername: "nosuchuser" } } }));
-    await assert.rejects(r.cri.call((await import("../../src/gen/index.js")).RuntimeService.method.startContainer, { containerId: noSuchUser }), /nosuchuser/);
+    await assert.rejects(r.cri.call(RuntimeService.method.startContainer, { containerId: noSuchUser }), /nosuchuser/);
   });
 
   it("makes the root filesystem read-only", async () => {
@@ -91,8 +91,12 @@ describe("container security context and namespaces", () => {
   });
 
   it("runs privileged containers here with the host's capabilities and the rest of privileged mode", async () => {
-    const id = await r.run(pod, r.container("priv", { linux: { securityContext: { privileged: true } } }));
+    const id = await r.run(pod, r.container("priv", { linux: { securityContext: { privileged: true } }, mounts: [{ hostPath: r.dir, containerPath: "/mnt/asked" }] }));
     assert.equal(await r.state(id), 1, "running");
+    // The status shows the mounts asked for, not the /sys bind docker-cri added (critest's propagation tests count them).
+    const criStatus = (await r.cri.call(RuntimeService.method.containerStatus, { containerId: id })).status;
+    assert.deepEqual(criStatus?.mounts.map((m) => [m.hostPath, m.containerPath]), [[r.dir, "/mnt/asked"]]);
+    assert.equal(Object.keys(criStatus.labels).some((k) => k.startsWith("io.kubernetes.docker-cri")), false, "docker-cri's own label is not shown");
     const status = (await r.exec(id, ["cat", "/proc/self/status"])).stdout;
     assert.equal(capField(status, "CapEff"), await grantableCapabilities(), "CapEff is the host's bounding set (what Docker knows of it)");
     assert.match(status, /^Seccomp:\s+0$/m, "no seccomp filter");

@@ -9,13 +9,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { ImageService } from "../../src/gen/index.js";
+import { ImageService, RuntimeService } from "../../src/gen/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
-import { startDaemon, type Daemon } from "../kit/daemon.js";
+import type { Daemon } from "../kit/daemon.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { registryUnavailable, startRegistry, type LocalRegistry } from "../kit/registry.js";
 import { startRegistryProxy, type RegistryProxy } from "../kit/registry-proxy.js";
 import { buildUniqueImage, inspectImage, newRunId, pushImage, removeRunImages } from "../kit/unique-image.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon } from "./sandbox-fixture.js";
 
 const run = newRunId();
 const password = `pw-${newRunId()}-secret`;
@@ -55,7 +56,7 @@ describe("PullImage from local registries", { skip }, () => {
     await pushFresh(`${plain.host}/${run}/big:v1`, 2 * 1024 * 1024);
     await pushFresh(`${plain.host}/${run}/baseline:v1`);
     await pushFresh(`${secured.host}/${run}/private:v1`, 64 * 1024, credentials);
-    daemon = await startDaemon({ args: ["--log-level=debug", `--image-pull-progress-deadline=${progressDeadline}`] });
+    daemon = await startSandboxDaemon({ args: ["--log-level=debug", `--image-pull-progress-deadline=${progressDeadline}`] });
     undo.push(async () => { await daemon.stop(); await daemon.cleanup(); });
     cri = daemon.client();
   });
@@ -77,25 +78,55 @@ describe("PullImage from local registries", { skip }, () => {
     await undoAll(undo);
   });
 
-  it("pulls by tag and answers the repo digest as the image ref", async () => {
+  it("pulls by tag and answers the image id, which ImageStatus and ListImages give as Image.id", async () => {
     const ref = `${plain.host}/${run}/app:v1`;
     const r = await cri.call(ImageService.method.pullImage, { image: { image: ref } });
-    assert.equal(r.imageRef, `${plain.host}/${run}/app@${appDigest}`);
-    const status = await cri.call(ImageService.method.imageStatus, { image: { image: r.imageRef } });
-    assert.ok(status.image, "ImageStatus finds the image by the returned ref");
+    assert.equal(r.imageRef, imageIdOf(await inspectImage(ref)));
+    const status = await cri.call(ImageService.method.imageStatus, { image: { image: ref } });
+    assert.ok(status.image, "ImageStatus finds the image by its tag");
+    assert.equal(status.image.id, r.imageRef, "CRI: Image.id is PullImage's image_ref");
+    assert.equal((await cri.call(ImageService.method.imageStatus, { image: { image: r.imageRef } })).image?.id, r.imageRef, "and by the returned ref");
     assert.deepEqual(status.image.repoTags, [ref]);
-    assert.deepEqual(status.image.repoDigests, [r.imageRef]);
-    const listed = await cri.call(ImageService.method.listImages, { filter: { image: { image: r.imageRef } } });
-    assert.deepEqual(listed.images.map((i) => i.id), [status.image.id], "ListImages filters by digest");
+    const digestRef = `${plain.host}/${run}/app@${appDigest}`;
+    assert.deepEqual(status.image.repoDigests, [digestRef]);
+    const listed = await cri.call(ImageService.method.listImages, { filter: { image: { image: digestRef } } });
+    assert.deepEqual(listed.images.map((i) => i.id), [r.imageRef], "ListImages filters by digest");
     await removeLocal(ref);
+  });
+
+  it("gives one image identifier in PullImage, ImageStatus, ListImages, ContainerStatus and ListContainers (CRI v1.36)", async () => {
+    // What critest's "Image Identifier Consistency" checks, with the container created from the pull's image_ref.
+    const ref = `${plain.host}/${run}/app:v1`;
+    const pods = newRun();
+    const { imageRef } = await cri.call(ImageService.method.pullImage, { image: { image: ref } });
+    try {
+      const status = await cri.call(ImageService.method.imageStatus, { image: { image: ref } });
+      assert.equal(status.image?.id, imageRef);
+      const podSandboxId = await runSandbox(cri, pods.pod("ids"));
+      const { containerId } = await cri.call(RuntimeService.method.createContainer, {
+        podSandboxId,
+        config: { metadata: { name: "ids", attempt: 0 }, image: { image: imageRef, userSpecifiedImage: ref }, labels: pods.selector },
+        sandboxConfig: pods.pod("ids"),
+      });
+      const cs = (await cri.call(RuntimeService.method.containerStatus, { containerId })).status;
+      assert.equal(cs?.imageId, imageRef, "ContainerStatus.image_id");
+      assert.equal(cs.imageRef, `docker-pullable://${plain.host}/${run}/app@${appDigest}`, "image_ref keeps cri-dockerd's form");
+      assert.equal(cs.image?.userSpecifiedImage, ref);
+      const listed = (await cri.call(RuntimeService.method.listContainers, { filter: { id: containerId } })).containers;
+      assert.deepEqual(listed.map((c) => c.imageId), [imageRef], "Container.image_id");
+      await cri.call(RuntimeService.method.removePodSandbox, { podSandboxId });
+    } finally {
+      await removeRunContainers(pods);
+      await removeLocal(ref);
+    }
   });
 
   it("pulls by digest", async () => {
     const ref = `${plain.host}/${run}/app@${appDigest}`;
     const r = await cri.call(ImageService.method.pullImage, { image: { image: ref } });
-    assert.equal(r.imageRef, ref);
     const img = await inspectImage(ref);
     assert.ok(img, "present after the pull");
+    assert.equal(r.imageRef, imageIdOf(img));
     await removeLocal(ref);
   });
 
@@ -113,7 +144,7 @@ describe("PullImage from local registries", { skip }, () => {
     );
     assert.equal(await inspectImage(ref), undefined);
     const r = await cri.call(ImageService.method.pullImage, { image: { image: ref }, auth: { username: credentials.username, password, serverAddress: secured.host } });
-    assert.match(r.imageRef, new RegExp(`^${secured.host}/${run}/private@sha256:`));
+    assert.equal(r.imageRef, imageIdOf(await inspectImage(ref)));
     await removeLocal(ref);
     const auth = Buffer.from(`${credentials.username}:${password}`).toString("base64");
     const r2 = await cri.call(ImageService.method.pullImage, { image: { image: ref }, auth: { auth, serverAddress: secured.host } });
@@ -128,7 +159,7 @@ describe("PullImage from local registries", { skip }, () => {
       (err: unknown) => isGrpcError(err, grpcStatus.INTERNAL, "Cannot pull image"),
     );
     const r = await cri.call(ImageService.method.pullImage, { image: { image: ref }, auth: { identityToken: bearer.identityToken, serverAddress: tokens.host } });
-    assert.equal(r.imageRef, `${ref.replace(/:v1$/, "")}@${appDigest}`);
+    assert.equal(r.imageRef, imageIdOf(await inspectImage(`${ref.replace(/:v1$/, "")}@${appDigest}`)));
     assert.ok(tokens.requests.some((q) => q.method === "POST" && q.path.startsWith("/token")), "Docker traded the identity token at the token endpoint");
     await removeLocal(ref);
     const before = tokens.requests.length;
@@ -162,7 +193,7 @@ describe("PullImage from local registries", { skip }, () => {
     // keeps its stalled connection to the registry open until the registry ends it; the pull is gone.)
     const healthy = `${plain.host}/${run}/big:v1`;
     const r = await cri.call(ImageService.method.pullImage, { image: { image: healthy } }, { deadlineMs: 30_000 });
-    assert.match(r.imageRef, new RegExp(`^${plain.host}/${run}/big@sha256:`));
+    assert.equal(r.imageRef, imageIdOf(await inspectImage(healthy)));
     await removeLocal(healthy);
   });
 
@@ -188,11 +219,18 @@ describe("PullImage from local registries", { skip }, () => {
     const patient = daemon.client().call(ImageService.method.pullImage, { image: { image: ref } });
     await assert.rejects(impatient, (err: unknown) => isGrpcError(err, grpcStatus.DEADLINE_EXCEEDED));
     const r = await patient;
-    assert.equal(r.imageRef, `${slow.host}/${run}/app@${appDigest}`);
+    assert.equal(r.imageRef, imageIdOf(await inspectImage(ref)));
     assert.equal(slow.tagRequests(`${run}/app`) - tagsBefore, perPull, "one Docker pull served both callers");
     await removeLocal(ref);
   });
 });
+
+/** An inspected image's id ("sha256:…"). */
+function imageIdOf(img: Record<string, unknown> | undefined): string {
+  const id = img?.Id;
+  assert.ok(typeof id === "string" && /^sha256:[0-9a-f]{64}$/.test(id), `an image id: ${String(id)}`);
+  return id;
+}
 
 /** Runs every undo step, last first, even when one fails; throws the first failure at the end. */
 async function undoAll(steps: (() => Promise<unknown>)[]): Promise<void> {

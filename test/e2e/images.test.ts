@@ -134,6 +134,19 @@ describe("ImageService on local images", () => {
     assert.equal(await inspectImage(id), undefined);
   });
 
+  it("answers concurrent removals of one image all with success, the image gone when each returns", async () => {
+    // critest "should not fail on simultaneous RemoveImage calls": five at once, by id, each followed by ImageStatus.
+    const id = await buildUniqueImage(`${repo}/concurrent:v1`, { runId: run });
+    await tagImage(id, `${repo}/concurrent`, "v2");
+    const specs = [id, id, `${repo}/concurrent:v1`, id, `${repo}/concurrent:v2`];
+    const after = await Promise.all(specs.map(async (image) => {
+      await cri.call(ImageService.method.removeImage, { image: { image } });
+      return (await cri.call(ImageService.method.imageStatus, { image: { image: id } })).image;
+    }));
+    assert.deepEqual(after, [undefined, undefined, undefined, undefined, undefined]);
+    assert.equal(await inspectImage(id), undefined);
+  });
+
   it("refuses to remove an image a container uses, keeping every name, with FailedPrecondition", async () => {
     const id = await buildUniqueImage(`${repo}/used:v1`, { runId: run });
     await tagImage(id, `${repo}/used-too`, "v2");

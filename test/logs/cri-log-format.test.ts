@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, parseCriFile, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, parseCriFile, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
 
 describe("CRI log format", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;
@@ -40,7 +40,7 @@ describe("CRI log format", () => {
     c.writer.write("stdout", "après ✓ \t tab\n");
     c.writer.write("stdout", "\n");
     const expected = (): string[] => c.writer.entries.map(expectedCriLine);
-    await waitFor("the 4 lines", () => readCriLines(c.criPath).length === 4);
+    await waitFor("the 4 lines", () => completeCriLineCount(c.criPath) === 4);
     assert.deepEqual(readCriLines(c.criPath), expected());
     const lines = parseCriFile(readFileSync(c.criPath, "utf8"));
     assert.deepEqual(lines.map((l) => `${l.stream}/${l.tag}/${l.content}`), ["stdout/F/first line, written before start", "stderr/F/an error", "stdout/F/après ✓ \t tab", "stdout/F/"]);
@@ -58,7 +58,7 @@ describe("CRI log format", () => {
     c.writer.write("stderr", "interleaved\n");
     c.writer.write("stdout", `${long.slice(32768)}\n`);
     c.writer.write("stdout", "no newline at exit");
-    await waitFor("5 lines", () => readCriLines(c.criPath).length === 5);
+    await waitFor("5 lines", () => completeCriLineCount(c.criPath) === 5);
     await manager.stop(c.id);
     const lines = parseCriFile(readFileSync(c.criPath, "utf8"));
     assert.deepEqual(lines.map((l) => l.tag), ["P", "P", "F", "F", "P"]);
@@ -83,12 +83,12 @@ describe("CRI log format", () => {
     await manager.start(c.id, c.writer.path, c.criPath);
     c.writer.write("stdout", "one\n");
     const finish = c.writer.writeInTwo("stdout", "two, written in two steps\n", 17);
-    await waitFor("line one", () => readCriLines(c.criPath).length === 1);
+    await waitFor("line one", () => completeCriLineCount(c.criPath) === 1);
     await manager.flush(c.id);
     assert.equal(readCriLines(c.criPath).length, 1, "half a json line is not copied");
     finish();
     c.writer.write("stderr", "three\n");
-    await waitFor("3 lines", () => readCriLines(c.criPath).length === 3);
+    await waitFor("3 lines", () => completeCriLineCount(c.criPath) === 3);
     await manager.stop(c.id);
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
   });
@@ -107,7 +107,7 @@ describe("CRI log format", () => {
     const c = container();
     await manager.start(c.id, c.writer.path, c.criPath);
     for (let i = 0; i < 20_000; i++) c.writer.write(i % 3 === 0 ? "stderr" : "stdout", `line ${i} ${"x".repeat(i % 50)}\n`);
-    await waitFor("20 000 lines", () => readCriLines(c.criPath).length === 20_000, 30_000);
+    await waitFor("20 000 lines", () => completeCriLineCount(c.criPath) === 20_000, 30_000);
     await manager.stop(c.id);
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
   });

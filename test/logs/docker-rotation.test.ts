@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { silentLogger } from "../../src/log/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
 
 describe("Docker rotating its json-file log", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;
@@ -50,7 +50,7 @@ describe("Docker rotating its json-file log", () => {
       }
     }
     c.writer.write("stdout", "last\n");
-    await waitFor("every line", () => readCriLines(c.criPath).length === c.writer.entries.length);
+    await waitFor("every line", () => completeCriLineCount(c.criPath) === c.writer.entries.length);
     await manager.stop(c.id);
     assert.ok(c.writer.rotations >= 10);
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
@@ -72,10 +72,10 @@ describe("Docker rotating its json-file log", () => {
     const c = container();
     await manager.start(c.id, c.writer.path, c.criPath);
     for (let i = 0; i < 30; i++) c.writer.write("stdout", `before truncation ${i}\n`);
-    await waitFor("30 lines", () => readCriLines(c.criPath).length === 30);
+    await waitFor("30 lines", () => completeCriLineCount(c.criPath) === 30);
     truncateSync(c.writer.path, 0);
     c.writer.write("stdout", "after truncation\n");
-    await waitFor("31 lines", () => readCriLines(c.criPath).length === 31);
+    await waitFor("31 lines", () => completeCriLineCount(c.criPath) === 31);
     await manager.stop(c.id);
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
   });

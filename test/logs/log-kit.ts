@@ -120,6 +120,21 @@ export function readCriLines(...paths: string[]): string[] {
 }
 
 /** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+/**
+ * How many whole lines the CRI log files hold so far, for polling while the copy runs: a read can
+ * catch the writer mid-line, so a partial last line is not counted (and not an error, as it is for
+ * readCriLines once the copy has stopped).
+ */
+export function completeCriLineCount(...paths: string[]): number {
+  let n = 0;
+  for (const p of paths) {
+    if (!existsSync(p)) continue;
+    const text = readFileSync(p, "utf8");
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  }
+  return n;
+}
+
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/log/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
 
 describe("reopening the CRI log", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;
@@ -89,11 +89,11 @@ describe("reopening the CRI log", () => {
     const criPath = join(layout.cri, "gone", "0.log");
     writer.write("stdout", "a\n");
     await manager.start(id, writer.path, criPath);
-    await waitFor("a", () => readCriLines(criPath).length === 1);
+    await waitFor("a", () => completeCriLineCount(criPath) === 1);
     renameSync(join(layout.cri, "gone"), join(layout.cri, "gone-renamed"));
     await manager.reopen(id);
     writer.write("stdout", "b\n");
-    await waitFor("b", () => readCriLines(criPath).length === 1);
+    await waitFor("b", () => completeCriLineCount(criPath) === 1);
     assert.deepEqual([...readCriLines(join(layout.cri, "gone-renamed", "0.log")), ...readCriLines(criPath)], writer.entries.map(expectedCriLine));
     await manager.stop(id);
     await assert.rejects(manager.reopen(id), (err) => hasKind(err, "FailedPrecondition") && err.message.includes("not running"));

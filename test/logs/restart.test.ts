@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { silentLogger } from "../../src/log/index.js";
 import { createContainerLogManager } from "../../src/logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
@@ -162,9 +162,9 @@ describe("restarts of the copier", () => {
     const args = { stateDir: layout.state, id: c.id, dockerLogPath: c.writer.path, criLogPath: c.criPath, stateSaveDelayMs: 60_000 };
     for (let i = 0; i < 50; i++) c.writer.write("stdout", `before ${i}\n`);
     const copier = await spawnCopier(args);
-    await waitFor("50 lines", () => readCriLines(c.criPath).length === 50);
+    await waitFor("50 lines", () => completeCriLineCount(c.criPath) === 50);
     for (let i = 0; i < 10; i++) c.writer.write("stderr", `unsaved ${i}\n`);
-    await waitFor("60 lines", () => readCriLines(c.criPath).length === 60);
+    await waitFor("60 lines", () => completeCriLineCount(c.criPath) === 60);
     await copier.kill9();
     for (let i = 0; i < 10; i++) c.writer.write("stdout", `while down ${i}\n`);
     c.writer.rotate();
@@ -189,7 +189,7 @@ describe("restarts of the copier", () => {
     vanished.writer.write("stdout", "vanished 1\n");
     await first.start(live.id, live.writer.path, live.criPath);
     await first.start(vanished.id, vanished.writer.path, vanished.criPath);
-    await waitFor("both copied", () => readCriLines(live.criPath).length === 1 && readCriLines(vanished.criPath).length === 1);
+    await waitFor("both copied", () => completeCriLineCount(live.criPath) === 1 && completeCriLineCount(vanished.criPath) === 1);
     await first.close();
     live.writer.write("stderr", "live 2, while down\n");
     vanished.writer.write("stderr", "vanished 2, while down\n");
@@ -200,7 +200,7 @@ describe("restarts of the copier", () => {
     assert.deepEqual(readCriLines(vanished.criPath), vanished.writer.entries.map(expectedCriLine), "final copy of the vanished container");
     vanished.writer.write("stdout", "vanished 3, not copied\n");
     live.writer.write("stdout", "live 3, after resume\n");
-    await waitFor("live 3", () => readCriLines(live.criPath).length === 3);
+    await waitFor("live 3", () => completeCriLineCount(live.criPath) === 3);
     await second.flush(vanished.id);
     assert.equal(readCriLines(vanished.criPath).length, 2);
     assert.deepEqual(readCriLines(live.criPath), live.writer.entries.map(expectedCriLine));
@@ -239,7 +239,7 @@ describe("restarts of the copier", () => {
       const first = createContainerLogManager({ stateDir, log: silentLogger() });
       for (let i = 0; i < 20; i++) c.writer.write(i % 2 === 0 ? "stdout" : "stderr", `kept ${i}\n`);
       await first.start(c.id, c.writer.path, c.criPath);
-      await waitFor("20 lines", () => readCriLines(c.criPath).length === 20);
+      await waitFor("20 lines", () => completeCriLineCount(c.criPath) === 20);
       await first.close();
       if (damage === "deleted") rmSync(join(stateDir, `${c.id}.json`));
       else writeFileSync(join(stateDir, `${c.id}.json`), '{"version":1,"containerId":');

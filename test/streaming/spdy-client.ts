@@ -292,8 +292,13 @@ export class SpdyClient {
     } else if (type === RST_STREAM) {
       const id = payload.readUInt32BE(0) & 0x7fffffff;
       const status = payload.readUInt32BE(4);
-      this.#replyWaiters.get(id)?.reject(new Error(`stream ${id} refused: RST_STREAM status ${status}`));
-      this.streams.get(id)?.onReset(status);
+      // In order behind a SYN_REPLY still being inflated: a stream the server accepted and then reset
+      // (a port-forward whose dial failed) was opened, not refused.
+      this.#queue = this.#queue.then(() => {
+        this.#replyWaiters.get(id)?.reject(new Error(`stream ${id} refused: RST_STREAM status ${status}`));
+        this.#replyWaiters.delete(id);
+        this.streams.get(id)?.onReset(status);
+      });
     } else if (type === PING) {
       const id = payload.readUInt32BE(0);
       this.#pingWaiters.get(id)?.();

@@ -10,8 +10,8 @@ export interface ImageIdentity {
    */
   readonly imageRef: string;
   /**
-   * Container(Status).image_id: the same value PullImage answered for this image (the repo digest of
-   * the container's repository, else the first repo digest, else the image id), as CRI requires.
+   * Container(Status).image_id: the image id ("sha256:…"), which is what PullImage answers and what
+   * ImageStatus and ListImages give as Image.id, as CRI (v1.36) requires of all four.
    */
   readonly imageId: string;
 }
@@ -45,7 +45,7 @@ export class ImageIdentities {
       return parsed !== undefined && referenceName(parsed) === referenceName(ref);
     });
     const digest = own ?? digests[0];
-    return digest === undefined ? { imageRef: `docker://${imageId}`, imageId } : { imageRef: `docker-pullable://${digest}`, imageId: digest };
+    return { imageRef: digest === undefined ? `docker://${imageId}` : `docker-pullable://${digest}`, imageId };
   }
 
   #repoDigests(imageId: string, signal: AbortSignal): Promise<readonly string[]> {

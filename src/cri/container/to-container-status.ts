@@ -5,7 +5,7 @@ import { CriError } from "../../errors/index.js";
 import { ContainerState, type ContainerStatusSchema } from "../../gen/index.js";
 import { criPropagation } from "../translate/container-mounts.js";
 import { containerCriLabels, userSpecifiedImageLabel } from "../translate/container-config.js";
-import { containerLogPathLabel, containerStateOf, dockerTimeToNanos, parseContainerName } from "../translate/index.js";
+import { containerLogPathLabel, containerStateOf, dockerTimeToNanos, parseContainerName, privilegedModeLabel } from "../translate/index.js";
 import { criStopSignal } from "../translate/stop-signal.js";
 import type { ContainerDeps } from "./container-deps.js";
 import { readProcessUser } from "./container-user.js";
@@ -29,8 +29,11 @@ export async function toContainerStatus(deps: Pick<ContainerDeps, "images">, c: 
   const { labels, annotations } = containerCriLabels(c.config.labels);
   const state = containerStateOf(c.state.status);
   const identity = await deps.images.resolve(c.config.image, c.imageId, signal);
+  // The host's sysfs docker-cri bound into a privileged container on a capability-limited host is not
+  // one of the mounts the container was created with.
+  const addedSys = c.config.labels[privilegedModeLabel] === "host-capabilities";
   const mounts = c.mounts
-    .filter((m) => m.type === "bind")
+    .filter((m) => m.type === "bind" && !(addedSys && m.destination === "/sys" && m.source === "/sys"))
     .map((m) => ({ containerPath: m.destination, hostPath: m.source, readonly: !m.rw, selinuxRelabel: /z/i.test(m.mode), propagation: criPropagation(m.propagation) }));
 
   let reason = "";

@@ -2,6 +2,7 @@ import type { ImagesApi } from "../../docker/index.js";
 import type { ImagePuller } from "./image-puller.js";
 import type { ImageUserCache } from "./image-user-cache.js";
 import type { PinnedImages } from "./pinned-images.js";
+import type { KeyedMutex } from "../../util/keyed-mutex.js";
 
 /** What the ImageService handlers share; built once by imageServiceImpl. */
 export interface ImageHandlerDeps {
@@ -9,6 +10,8 @@ export interface ImageHandlerDeps {
   readonly puller: ImagePuller;
   readonly pinned: PinnedImages;
   readonly users: ImageUserCache;
+  /** Serializes RemoveImage per image id: Docker 20.10 does not, and the loser of a race got a 500. */
+  readonly removals: KeyedMutex;
   /** Docker's root directory (`docker info` DockerRootDir), the image filesystem's mount point. */
   readonly dockerRootDir: string;
 }

@@ -55,11 +55,11 @@ function puller(fake: FakeImages, deadlineMs = 5_000): ImagePuller {
 }
 
 describe("ImagePuller", () => {
-  it("sends the familiar name and the tag, latest by default, and answers the pulled repository's digest", async () => {
+  it("sends the familiar name and the tag, latest by default, and answers the image id (as ImageStatus gives it)", async () => {
     const d = "sha256:" + "b".repeat(64);
     const fake = new FakeImages({ after: image("sha256:id1", [`other.io/x@${d}`, `127.0.0.1:5000/app@${d}`]) });
     const ref = await puller(fake).pull("127.0.0.1:5000/app", undefined, new AbortController().signal, log);
-    assert.equal(ref, `127.0.0.1:5000/app@${d}`);
+    assert.equal(ref, "sha256:id1", "the id, not a repo digest");
     assert.deepEqual(fake.pulls, [{ fromImage: "127.0.0.1:5000/app", tag: "latest", registryAuth: undefined }]);
   });
 
@@ -67,7 +67,7 @@ describe("ImagePuller", () => {
     const d = "sha256:" + "c".repeat(64);
     const fake = new FakeImages({ after: image("sha256:id2") });
     const ref = await puller(fake).pull(`docker.io/library/busybox:1@${d}`, undefined, new AbortController().signal, log);
-    assert.equal(ref, "sha256:id2", "no repo digest: the id");
+    assert.equal(ref, "sha256:id2");
     assert.deepEqual(fake.pulls[0], { fromImage: "busybox", tag: d, registryAuth: undefined });
   });
 

@@ -2,7 +2,7 @@ import { DockerApiError, type ImagesApi } from "../../docker/index.js";
 import { CriError, hasKind, toCriError } from "../../errors/index.js";
 import type { AuthConfig } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
-import { familiarName, formatReference, parseImageReference, referenceName, tryParseImageReference, withDefaultTag, type ImageReference } from "./image-reference.js";
+import { familiarName, formatReference, parseImageReference, withDefaultTag, type ImageReference } from "./image-reference.js";
 import { followPullProgress } from "./pull-progress.js";
 import { encodeRegistryAuth } from "./registry-auth.js";
 import { SharedOperations } from "./shared-operations.js";
@@ -86,20 +86,12 @@ export class ImagePuller {
       throw pullFailure(image, err);
     }
     const pulled = await this.#opts.images.inspect(image, signal);
-    const imageRef = imageRefOf(ref, pulled.repoDigests) ?? pulled.id;
+    // The image id: CRI (v1.36) requires PullImage's image_ref to be what ImageStatus and ListImages
+    // give as Image.id and what Container(Status).image_id give for containers of the image.
+    const imageRef = pulled.id;
     log.info({ image, imageRef, durationMs: Math.round(performance.now() - started), lastProgress: outcome.last }, "Pulled image");
     return imageRef;
   }
-}
-
-/** The repo digest of the repository that was pulled, else the first one. */
-function imageRefOf(ref: ImageReference, repoDigests: readonly string[]): string | undefined {
-  const name = referenceName(ref);
-  const own = repoDigests.find((d) => {
-    const parsed = tryParseImageReference(d);
-    return parsed !== undefined && referenceName(parsed) === name;
-  });
-  return own ?? repoDigests[0];
 }
 
 /** Names the image in every failure, keeping Docker's own words and the error's kind. */

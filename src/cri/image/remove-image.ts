@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { DockerImage } from "../../docker/index.js";
+import type { DockerImage, ImagesApi } from "../../docker/index.js";
 import { CriError, hasKind } from "../../errors/index.js";
 import type { RemoveImageRequest, RemoveImageResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
@@ -15,33 +15,54 @@ import type { ImageHandlerDeps } from "./image-deps.js";
  * naming it) or the image is named in several repositories, and untagging each name in turn removes
  * it with the last one.
  */
-export async function removeImage(deps: Pick<ImageHandlerDeps, "images">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
+export async function removeImage(deps: Pick<ImageHandlerDeps, "images" | "removals">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
   const spec = request.image?.image ?? "";
   if (spec === "") throw new CriError("InvalidArgument", 'RemoveImage needs an image: "image.image" is empty');
   const { images } = deps;
-  let img: DockerImage;
+  const found = await inspectOrGone(images, spec, ctx.signal);
+  if (found === undefined) return {};
+  // One removal per image at a time (by whatever name it is asked for): a caller that waited finds
+  // the image gone and succeeds, as CRI asks of concurrent removals.
+  const unlock = await deps.removals.lock(found.id, ctx.signal);
   try {
-    img = await images.inspect(spec, ctx.signal);
-  } catch (err) {
-    if (hasKind(err, "NotFound")) return {};
-    throw err;
-  }
-  const conflict = await tryRemove(() => images.remove(img.id, ctx.signal));
-  if (conflict === undefined) {
+    const img = await inspectOrGone(images, found.id, ctx.signal);
+    if (img === undefined) return {};
+    try {
+      await removeLocked(images, spec, img, ctx.signal);
+    } catch (err) {
+      // Another client (docker rmi, a second shim) removed it meanwhile: Docker 20.10 then answers
+      // 500 "unrecognized image ID" rather than 404. Gone is what was asked for.
+      if (!hasKind(err, "FailedPrecondition") && (await inspectOrGone(images, img.id, ctx.signal)) === undefined) return {};
+      throw err;
+    }
     ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
     return {};
+  } finally {
+    unlock();
   }
-  const users = await images.containersUsing(img.id, ctx.signal);
+}
+
+async function inspectOrGone(images: Pick<ImagesApi, "inspect">, ref: string, signal: AbortSignal): Promise<DockerImage | undefined> {
+  try {
+    return await images.inspect(ref, signal);
+  } catch (err) {
+    if (hasKind(err, "NotFound")) return undefined;
+    throw err;
+  }
+}
+
+async function removeLocked(images: Pick<ImagesApi, "remove" | "containersUsing">, spec: string, img: DockerImage, signal: AbortSignal): Promise<void> {
+  const conflict = await tryRemove(() => images.remove(img.id, signal));
+  if (conflict === undefined) return;
+  const users = await images.containersUsing(img.id, signal);
   if (users.length > 0) throw refused(spec, users, conflict);
   for (const name of [...img.repoTags, ...img.repoDigests, img.id]) {
     if (name.startsWith("<none>")) continue;
     // The last name's untag deletes the image, and the id finds nothing left. A conflict here is a
     // container created meanwhile, or an image built on this one.
-    const late = await tryRemove(() => images.remove(name, ctx.signal));
-    if (late !== undefined) throw refused(spec, await images.containersUsing(img.id, ctx.signal), late);
+    const late = await tryRemove(() => images.remove(name, signal));
+    if (late !== undefined) throw refused(spec, await images.containersUsing(img.id, signal), late);
   }
-  ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
-  return {};
 }
 
 /** Deletes; undefined when it went through or found nothing, Docker's refusal on a conflict. */

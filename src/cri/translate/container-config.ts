@@ -4,7 +4,7 @@ import type { CapabilityEnvironment } from "./capabilities.js";
 import { containerDevices, containerMounts } from "./container-mounts.js";
 import { dockerOomScoreAdj, dockerResources } from "./container-resources.js";
 import { containerSecurity, type PrivilegedMode } from "./container-security.js";
-import { containerLogPathLabel, containerTypeContainer, containerTypeLabel, extractLabels, makeLabels, sandboxIdLabel } from "./labels.js";
+import { containerLogPathLabel, containerTypeContainer, containerTypeLabel, extractLabels, makeLabels, privilegedModeLabel, sandboxIdLabel } from "./labels.js";
 import { dockerStopSignal } from "./stop-signal.js";
 
 /** dockershim's /dev/shm size for every container it created (Docker's default, made explicit). */
@@ -80,6 +80,7 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
     hostDevices: input.hostDevices,
     ...(input.readProfile === undefined ? {} : { readProfile: input.readProfile }),
   });
+  if (security.privilegedMode === "host-capabilities") labels[privilegedModeLabel] = security.privilegedMode;
   const mounts = containerMounts(config.mounts, { recursiveReadOnly: input.recursiveReadOnly });
   const userDevices = containerDevices(config.devices);
   const userDevicePaths = new Set(userDevices.map((d) => d.PathInContainer));

@@ -14,6 +14,7 @@ export {
   podNameLabel,
   podNamespaceLabel,
   podUidLabel,
+  privilegedModeLabel,
   runtimeHandlerLabel,
   sandboxIdLabel,
 } from "./labels.js";

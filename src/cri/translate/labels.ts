@@ -26,7 +26,14 @@ export const podUidLabel = "io.kubernetes.pod.uid";
  */
 export const runtimeHandlerLabel = "io.kubernetes.docker-cri.runtime-handler";
 
-const internalLabels: ReadonlySet<string> = new Set([containerTypeLabel, containerLogPathLabel, sandboxIdLabel, runtimeHandlerLabel]);
+/**
+ * docker-cri's own, on a privileged app container given the host's capabilities instead of Docker's
+ * privileged mode (value "host-capabilities"): its /sys bind was added by docker-cri, not asked for,
+ * and ContainerStatus leaves it out of the mounts.
+ */
+export const privilegedModeLabel = "io.kubernetes.docker-cri.privileged-mode";
+
+const internalLabels: ReadonlySet<string> = new Set([containerTypeLabel, containerLogPathLabel, sandboxIdLabel, runtimeHandlerLabel, privilegedModeLabel]);
 
 /** Merges CRI labels and annotations into Docker labels. */
 export function makeLabels(labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>): Record<string, string> {
