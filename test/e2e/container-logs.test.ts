@@ -128,6 +128,7 @@ describe("container logs across docker-cri restarts", () => {
   });
   after(async () => {
     await second?.stop();
+    await second?.cleanup();
     if (started) await r.close();
   });
 
