@@ -25,6 +25,7 @@ import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
 import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
 import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { unheldDockerNetns } from "./kit/netns.js";
 import { bySize, chaosSeed, Rng } from "./kit/scale.js";
 
 const lifecycles = bySize(12, 100);
@@ -240,6 +241,7 @@ describe(`docker-cri killed at random points during ${lifecycles} pod lifecycles
       logCopyStates: await readdir(join(rootDir, "container-logs")).catch(() => []),
       logSymlinks: await symlinksUnder(logDirectory),
       vethsOnBridge: (await runCmd("ip", ["-o", "link", "show", "master", bridge])).stdout.split("\n").filter((l) => l.trim() !== ""),
+      networkNamespaces: await unheldDockerNetns(),
     };
     const leftoverCounts = Object.fromEntries(Object.entries(leftovers).map(([k, v]) => [k, v.length]));
     const byStep = Object.fromEntries(steps.map((s) => [s, interrupted.filter((i) => i.step === s).length]));
@@ -250,6 +252,6 @@ describe(`docker-cri killed at random points during ${lifecycles} pod lifecycles
     );
     assert.equal(completed + interrupted.length, lifecycles);
     assert.ok(killed.random + killed.hook >= bySize(2, 6), `${killed.random + killed.hook} kills`);
-    assert.deepEqual(leftovers, { dockerContainers: [], checkpoints: [], cniAddresses: [], cniCacheEntries: [], logCopyStates: [], logSymlinks: [], vethsOnBridge: [] });
+    assert.deepEqual(leftovers, { dockerContainers: [], checkpoints: [], cniAddresses: [], cniCacheEntries: [], logCopyStates: [], logSymlinks: [], vethsOnBridge: [], networkNamespaces: [] });
   });
 });
