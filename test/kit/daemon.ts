@@ -48,7 +48,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   const args = [...(opts.args ?? [])];
   const given = args.find((a) => a.startsWith("--container-runtime-endpoint=unix://"));
   const socketPath = given === undefined ? join(dir, "cri.sock") : given.slice("--container-runtime-endpoint=unix://".length);
-  const rootDir = join(dir, "root");
+  const givenRoot = args.find((a) => a.startsWith("--cri-dockerd-root-directory="));
+  const rootDir = givenRoot === undefined ? join(dir, "root") : givenRoot.slice("--cri-dockerd-root-directory=".length);
   if (!hasFlag(args, "--container-runtime-endpoint")) args.push(`--container-runtime-endpoint=unix://${socketPath}`);
   if (!hasFlag(args, "--cri-dockerd-root-directory")) args.push(`--cri-dockerd-root-directory=${rootDir}`);
   if (!hasFlag(args, "--metrics-bind-address")) args.push("--metrics-bind-address=127.0.0.1:0");
