@@ -32,7 +32,7 @@ export async function removeImage(deps: Pick<ImageHandlerDeps, "images" | "remov
     } catch (err) {
       // Another client (docker rmi, a second shim) removed it meanwhile: Docker 20.10 then answers
       // 500 "unrecognized image ID" rather than 404. Gone is what was asked for.
-      if (!hasKind(err, "FailedPrecondition") && (await inspectOrGone(images, img.id, ctx.signal)) === undefined) return {};
+      if (!ctx.signal.aborted && !hasKind(err, "FailedPrecondition") && (await inspectOrGone(images, img.id, ctx.signal)) === undefined) return {};
       throw err;
     }
     ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
