@@ -174,7 +174,7 @@ describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
 
   it("reports a hung dockerd as not ready within Status's bound, times calls out, and recovers when it thaws", async () => {
     const pod = await startPod("frozen");
-    dockerd.freeze();
+    await dockerd.freeze();
     try {
       const s = await runtimeReady();
       assert.equal(s.ready, false);

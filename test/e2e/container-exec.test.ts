@@ -66,7 +66,9 @@ describe("ExecSync", () => {
           "/runtime.v1.RuntimeService/ExecSync",
           (m: Uint8Array) => Buffer.from(m),
           (b: Buffer) => fromBinary(ExecSyncResponseSchema, b),
-          toBinary(ExecSyncRequestSchema, create(ExecSyncRequestSchema, { containerId: id, cmd: ["sh", "-c", "head -c 17000000 /dev/zero; head -c 10 /dev/zero >&2"], timeout: 60n })),
+          // Megabytes past the cap on stdout before anything reaches stderr: up to a few hundred KiB of
+          // stdout can still sit in the pipes between the container and dockerd when stderr is written.
+          toBinary(ExecSyncRequestSchema, create(ExecSyncRequestSchema, { containerId: id, cmd: ["sh", "-c", "head -c 20000000 /dev/zero; head -c 10 /dev/zero >&2"], timeout: 60n })),
           new Metadata(),
           { deadline: new Date(Date.now() + 60_000) },
           (err: ServiceError | null, value?: ExecSyncResponse) => {

@@ -31,8 +31,12 @@ export interface PrivateDockerd {
   start(): Promise<void>;
   /** SIGTERM, and waits until it (and its containerd) exited. */
   stop(): Promise<void>;
-  /** SIGSTOP / SIGCONT: a daemon that hangs instead of refusing connections. */
-  freeze(): void;
+  /**
+   * SIGSTOP / SIGCONT: a daemon that hangs instead of refusing connections. Resolves once every thread
+   * of dockerd is stopped: a thread running on another CPU can otherwise still answer a request that
+   * arrives in the next few milliseconds.
+   */
+  freeze(): Promise<void>;
   thaw(): void;
   /** Resolves true once /_ping answers, false at the deadline. */
   answers(timeoutMs: number): Promise<boolean>;
@@ -102,8 +106,15 @@ export async function createPrivateDockerd(): Promise<PrivateDockerd> {
       clearTimeout(killer);
       proc = undefined;
     },
-    freeze() {
+    async freeze() {
+      const pid = proc?.pid;
+      if (pid === undefined) return;
       proc?.kill("SIGSTOP");
+      const deadline = Date.now() + 5_000;
+      while (!(await allThreadsStopped(pid))) {
+        if (Date.now() > deadline) throw new Error(`dockerd (pid ${pid}) did not stop within 5 s of SIGSTOP`);
+        await sleep(5);
+      }
     },
     thaw() {
       proc?.kill("SIGCONT");
@@ -147,4 +158,16 @@ async function removeCgroupTree(path: string): Promise<void> {
   if (entries === undefined) return;
   for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(path, e.name));
   await rmdir(path).catch(() => undefined);
+}
+
+/** True when every thread of `pid` is in the stopped state ("T" in /proc/<pid>/task/<tid>/stat). */
+async function allThreadsStopped(pid: number): Promise<boolean> {
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => []);
+  if (tids.length === 0) return false;
+  for (const tid of tids) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, "utf8").catch(() => "");
+    // The state follows the command name, which is in parentheses and may itself hold spaces.
+    if (stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "T") return false;
+  }
+  return true;
 }
