@@ -5,7 +5,8 @@ import type { Logger } from "../../log/index.js";
 import type { ContainerChange, StateCache } from "../../state/index.js";
 import { containerTypeContainer, containerTypeLabel, containerTypeSandbox, sandboxIdLabel } from "../translate/index.js";
 import { EventLog } from "./event-log.js";
-import { orphanSandboxStatus, sandboxStatusOf, type SandboxStatusShape } from "./sandbox-status-of.js";
+import { sandboxStatusOf, type SandboxStatusShape } from "../sandbox/to-sandbox-status.js";
+import { orphanSandboxStatus } from "./sandbox-status-of.js";
 
 export type ContainerEventShape = MessageInitShape<typeof ContainerEventResponseSchema>;
 export type ContainerStatusShape = MessageInitShape<typeof ContainerStatusSchema>;

@@ -4,8 +4,8 @@ import { CriError } from "../../errors/index.js";
 import { NamespaceMode, PodSandboxState, type PodSandboxStatusRequest, type PodSandboxStatusResponseSchema } from "../../gen/index.js";
 import type { SandboxCheckpoint } from "../../store/index.js";
 import type { RpcContext } from "../context.js";
-import { dockerTimeToNanos, extractLabels, parseSandboxName, runtimeHandlerLabel, sandboxNamespaceOptions, sandboxStateOf } from "../translate/index.js";
 import { locateSandbox } from "./locate-sandbox.js";
+import { sandboxStatusOf } from "./to-sandbox-status.js";
 import type { SandboxDeps } from "./sandbox-deps.js";
 
 type StatusShape = NonNullable<MessageInitShape<typeof PodSandboxStatusResponseSchema>["status"]>;
@@ -55,33 +55,9 @@ export async function podSandboxStatus(deps: SandboxDeps, request: PodSandboxSta
 }
 
 function fromContainer(c: ContainerInspect, checkpoint: SandboxCheckpoint | undefined): StatusShape {
-  const metadata = parseSandboxName(c.name);
-  if (metadata === undefined) throw new CriError("Internal", `Sandbox container "${c.id}" has a name that is not a pod sandbox name: "${c.name}"`);
-  const { labels, annotations } = extractLabels(c.config.labels);
-  const namespaces = sandboxNamespaceOptions(c.hostConfig);
-  const running = c.state.running;
-  let ips: string[] = [];
-  if (running && namespaces.network !== NamespaceMode.NODE) {
-    if (checkpoint !== undefined) ips = [...checkpoint.podIps];
-    else {
-      // Docker's bridge: the default network's address, else the first network that has one.
-      const nets = Object.values(c.networkSettings.networks);
-      const v4 = c.networkSettings.ipAddress || (nets.find((n) => n.ipAddress !== "")?.ipAddress ?? "");
-      const v6 = c.networkSettings.globalIPv6Address || (nets.find((n) => n.globalIPv6Address !== "")?.globalIPv6Address ?? "");
-      ips = [v4, v6].filter((ip) => ip !== "");
-    }
-  }
-  return {
-    id: c.id,
-    metadata,
-    state: sandboxStateOf(c.state.status),
-    createdAt: dockerTimeToNanos(c.created),
-    network: { ip: ips[0] ?? "", additionalIps: ips.slice(1).map((ip) => ({ ip })) },
-    linux: { namespaces: { options: namespaces } },
-    labels,
-    annotations,
-    runtimeHandler: c.config.labels[runtimeHandlerLabel] ?? "",
-  };
+  const status = sandboxStatusOf(c, checkpoint?.podIps);
+  if (status === undefined) throw new CriError("Internal", `Sandbox container "${c.id}" has a name that is not a pod sandbox name: "${c.name}"`);
+  return status;
 }
 
 function fromCheckpoint(id: string, cp: SandboxCheckpoint): StatusShape {
