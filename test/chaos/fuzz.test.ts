@@ -22,12 +22,13 @@ import { bySize, chaosSeed, Rng } from "./kit/scale.js";
 const caseCount = bySize(600, 10_000);
 /**
  * Growth of the live JS heap (after a full GC forced through the inspector) allowed over the run, after
- * a warm-up: the GetContainerEvents replay ring filling up (1,024 events, a few KiB each, for the
- * sandboxes and containers the cases create) and allocator noise. A leak of a kilobyte per case would
- * exceed it at 10,000 cases. RSS is printed beside it: the cases carry megabyte-sized strings and
+ * a warm-up: the GetContainerEvents replay ring filling up (1,024 events for the sandboxes and
+ * containers the cases create, each holding their labels and annotations, which the fuzzed requests
+ * make of very different sizes: 6.0 and 8.4 MiB of growth in two full runs on the same machine) and
+ * allocator noise. A leak of 1.5 KiB per case would exceed it at 10,000 cases. RSS is printed beside it: the cases carry megabyte-sized strings and
  * 10,000-item lists, and V8 keeps the heap it grew to for a while.
  */
-const heapGrowthLimitKiB = bySize(6 * 1024, 8 * 1024);
+const heapGrowthLimitKiB = bySize(6 * 1024, 14 * 1024);
 /** RSS may grow by this much at most during the run (a sanity bound; the heap check is the precise one). */
 const rssGrowthLimitKiB = 256 * 1024;
 
