@@ -2,7 +2,7 @@ import { Registry, collectDefaultMetrics } from "prom-client";
 import type { Config, HairpinMode } from "./config/index.js";
 import { describeDuration, programVersion } from "./config/index.js";
 import { ImagePuller, imageServiceImpl, runtimeServiceImpl, stopUnnetworkedSandboxes, type ImageServiceDeps, type SandboxDeps } from "./cri/index.js";
-import { DockerClient, UndiciTransport } from "./docker/index.js";
+import { DockerClient, EngineState, UndiciTransport } from "./docker/index.js";
 import { CriError } from "./errors/index.js";
 import { ImageService, RuntimeService } from "./gen/index.js";
 import type { Logger } from "./log/index.js";
@@ -100,12 +100,14 @@ export function buildApp(config: Config, log: Logger): App {
       return;
     }
 
-    // 1. The Docker client: negotiate the API version (refuses daemons older than 1.26).
-    await docker.negotiate(AbortSignal.timeout(config.runtimeRequestTimeoutMs));
+    // 1. The Docker client: negotiate the API version (refuses daemons older than 1.26) and read what
+    // the engine can do (image store, version-dependent features); both are read again after dockerd
+    // restarts (EngineState.refresh, from the state cache's reconnect).
+    const engine = await EngineState.open(docker, log.child({ component: "docker" }), AbortSignal.timeout(config.runtimeRequestTimeoutMs));
 
     // 2. Docker's cgroup driver; the kubelet learns it through RuntimeConfig, so a mismatch with an
     // explicit --cgroup-driver is fatal here rather than a confusing kubelet failure later.
-    const info = await docker.info(AbortSignal.timeout(config.runtimeRequestTimeoutMs));
+    const info = engine.info;
     const dockerDriver = info.cgroupDriver === "systemd" ? "systemd" : "cgroupfs";
     if (info.cgroupDriver !== "systemd" && info.cgroupDriver !== "cgroupfs") {
       log.warn({ cgroupDriver: info.cgroupDriver }, "Docker reports an unknown cgroup driver; treating it as cgroupfs");
@@ -113,7 +115,7 @@ export function buildApp(config: Config, log: Logger): App {
     if (config.cgroupDriver !== undefined && config.cgroupDriver !== dockerDriver) {
       throw new CriError("FailedPrecondition", `Cgroup driver mismatch: --cgroup-driver is "${config.cgroupDriver}" but Docker uses "${dockerDriver}"; make them the same (Docker: exec-opts native.cgroupdriver=${config.cgroupDriver} in daemon.json)`);
     }
-    log.info({ cgroupDriver: dockerDriver, cgroupVersion: info.cgroupVersion, loggingDriver: info.loggingDriver, dockerRootDir: info.dockerRootDir }, "Docker daemon ready");
+    log.info({ cgroupDriver: dockerDriver, cgroupVersion: info.cgroupVersion, loggingDriver: info.loggingDriver, dockerRootDir: info.dockerRootDir, engine: engine.current }, "Docker daemon ready");
     if (info.loggingDriver !== "" && info.loggingDriver !== "json-file") {
       log.warn({ loggingDriver: info.loggingDriver }, 'Docker\'s log driver is not "json-file": the kubelet cannot read container logs');
     }
@@ -165,6 +167,7 @@ export function buildApp(config: Config, log: Logger): App {
       docker,
       network,
       cgroupDriver: dockerDriver,
+      engine: () => engine.current,
       runtimeHandlers: info.runtimes,
       statusTimeoutMs: Math.min(statusPingTimeoutMs, config.runtimeRequestTimeoutMs),
       configForStatus: { ...config, endpoint: config.endpointText },
@@ -182,6 +185,7 @@ export function buildApp(config: Config, log: Logger): App {
       puller: imagePuller,
       sandboxImage: config.podInfraContainerImage,
       dockerRootDir: info.dockerRootDir,
+      engine: () => engine.current,
     };
     // --- state cache deps ---
     // Docker's k8s containers kept in memory from /events (resync on start and on reconnect): the
@@ -195,6 +199,11 @@ export function buildApp(config: Config, log: Logger): App {
       dockerRootDir: info.dockerRootDir,
       log: log.child({ component: "stats" }),
       requestTimeoutMs: config.runtimeRequestTimeoutMs,
+      // A reopened event stream means dockerd restarted, maybe as another version: negotiate again
+      // before anything else is asked of it.
+      beforeReconnect: async (signal) => {
+        await engine.refresh(signal);
+      },
     });
     await statsRuntime.start();
     const cachedContainers = statsRuntime.containers;
@@ -260,7 +269,7 @@ export function buildApp(config: Config, log: Logger): App {
       minOomScoreAdj: sandboxDeps.hostLimits.minOomScoreAdj,
       capabilities: hostSecurity.capabilities,
       apparmorEnabled: hostSecurity.apparmorEnabled,
-      apiVersion: () => docker.apiVersion,
+      engine: () => engine.current,
       hostDevices: () => listHostDevices(),
       killProcessTree: (pid, peer) => killProcessTree(pid, peer),
       cleanupTimeoutMs: config.runtimeRequestTimeoutMs,

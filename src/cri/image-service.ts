@@ -1,4 +1,4 @@
-import type { ImagesApi } from "../docker/index.js";
+import type { EngineFeatures, ImagesApi } from "../docker/index.js";
 import { CriError, errorMessage } from "../errors/index.js";
 import type { ImageService } from "../gen/index.js";
 import type { ServiceImpl } from "./service-impl.js";
@@ -23,6 +23,8 @@ export interface ImageServiceDeps {
   readonly sandboxImage: string;
   /** Docker's root directory, read at start-up. */
   readonly dockerRootDir: string;
+  /** What the engine can do now (image store, API version). */
+  engine(): EngineFeatures;
 }
 
 /** ImageService: RPCs not listed answer Unimplemented at the boundary. */
@@ -34,6 +36,7 @@ export function imageServiceImpl(deps: ImageServiceDeps): ServiceImpl<typeof Ima
     users: new ImageUserCache(),
     removals: new KeyedMutex(),
     dockerRootDir: deps.dockerRootDir,
+    engine: () => deps.engine(),
   };
   return {
     listImages: (req, ctx) => listImages(d, req, ctx),

@@ -14,6 +14,9 @@ export type { DockerDiskUsage, ImageDeleteRecord, PullProgress, PullRequest } fr
 export type { DockerImage, DockerImageConfig, DockerImageHistoryItem, DockerImageSummary } from "./image-types.js";
 export type { DockerClientOptions } from "./docker-client.js";
 export { parseEndpoint } from "./endpoint.js";
+export { FEATURE_API_VERSIONS, engineFeatures, imageStoreOf, kernelAtLeast } from "./engine-features.js";
+export type { EngineFeatures, ImageStore } from "./engine-features.js";
+export { EngineState } from "./engine-state.js";
 export type { DockerEndpoint } from "./endpoint.js";
 export { formatGoDuration } from "./go-duration.js";
 export { parseInfo } from "./info.js";

@@ -15,8 +15,15 @@ export interface DockerInfo {
   /** Names of the configured OCI runtimes (keys of `Runtimes`). */
   readonly runtimes: string[];
   readonly defaultRuntime: string;
-  /** The storage driver, e.g. "overlay2". */
+  /** The storage driver, e.g. "overlay2"; "overlayfs" (a containerd snapshotter) with the containerd image store. */
   readonly storageDriver: string;
+  /**
+   * `DriverStatus` pairs. With the containerd image store it holds ["driver-type",
+   * "io.containerd.snapshotter.v1"]; the classic graph drivers report their own details.
+   */
+  readonly driverStatus: readonly (readonly [string, string])[];
+  /** Where the daemon reads CDI specs (`CDISpecDirs`, API 1.46+); empty when CDI is off or the daemon is older. */
+  readonly cdiSpecDirs: string[];
   readonly operatingSystem: string;
   readonly osType: string;
   readonly architecture: string;
@@ -42,6 +49,8 @@ export function parseInfo(body: unknown): DockerInfo {
     runtimes: r.optObject("Runtimes")?.keys().sort() ?? [],
     defaultRuntime: r.optString("DefaultRuntime"),
     storageDriver: r.optString("Driver"),
+    driverStatus: parsePairs(r.optRaw("DriverStatus")),
+    cdiSpecDirs: r.optStringArray("CDISpecDirs"),
     operatingSystem: r.optString("OperatingSystem"),
     osType: r.optString("OSType"),
     architecture: r.optString("Architecture"),
@@ -52,4 +61,14 @@ export function parseInfo(body: unknown): DockerInfo {
     id: r.optString("ID"),
     warnings: r.optStringArray("Warnings"),
   };
+}
+
+/** `[[key, value], …]`; entries that are not two strings are skipped (the field is informational). */
+function parsePairs(raw: unknown): (readonly [string, string])[] {
+  if (!Array.isArray(raw)) return [];
+  const out: (readonly [string, string])[] = [];
+  for (const entry of raw as unknown[]) {
+    if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && typeof entry[1] === "string") out.push([entry[0], entry[1]]);
+  }
+  return out;
 }

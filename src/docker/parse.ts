@@ -78,6 +78,11 @@ export class JsonObjectReader {
     return JsonObjectReader.of(this.#required(field), this.#context, this.#path(field));
   }
 
+  /** The raw value of a field that has no reader of its own (e.g. `DriverStatus`, an array of pairs); undefined when absent. */
+  optRaw(field: string): unknown {
+    return this.has(field) ? this.#obj[field] : undefined;
+  }
+
   optObject(field: string): JsonObjectReader | undefined {
     return this.has(field) ? this.object(field) : undefined;
   }

@@ -40,6 +40,12 @@ export interface StateCacheOptions {
   /** Reconnect backoff after the stream fails: doubles from min (default 0.1 s) to max (default 1 s), back to min after a sync. */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
+  /**
+   * Runs before every reconnect (not the first connect): dockerd may have come back as another
+   * version, so the API version is negotiated again before the stream and the resync use it. A
+   * failure counts as a failed attempt and is retried with the backoff.
+   */
+  readonly beforeReconnect?: (signal: AbortSignal) => Promise<void>;
 }
 
 interface Queued {
@@ -174,11 +180,14 @@ export class StateCache {
     // (test/chaos/dockerd-outage); a failing connect to a unix socket costs next to nothing.
     const max = this.#opts.reconnectMaxMs ?? 1_000;
     let delay = min;
+    let first = true;
     while (!this.#stop.signal.aborted) {
       const generation = ++this.#generation;
       const streamAbort = new AbortController();
       const signal = AbortSignal.any([this.#stop.signal, streamAbort.signal]);
       try {
+        if (!first) await this.#opts.beforeReconnect?.(signal);
+        first = false;
         const events = await openContainerEvents(this.#opts.transport, this.#opts.label, signal);
         const pumped = (async () => {
           for await (const ev of events) this.#enqueue(ev, generation);

@@ -1,4 +1,4 @@
-import type { ContainersApi, ExecApi } from "../../docker/index.js";
+import type { ContainersApi, EngineFeatures, ExecApi } from "../../docker/index.js";
 import type { KeyedMutex } from "../../util/keyed-mutex.js";
 import type { CapabilityEnvironment } from "../translate/capabilities.js";
 import type { ContainerLogManager } from "./container-logs.js";
@@ -23,8 +23,8 @@ export interface ContainerDeps {
   readonly minOomScoreAdj: number;
   readonly capabilities: CapabilityEnvironment;
   readonly apparmorEnabled: boolean;
-  /** The negotiated Docker API version ("1.41"). */
-  apiVersion(): string | undefined;
+  /** What the engine can do now (negotiated API version, mount and device features). */
+  engine(): EngineFeatures;
   /** Device nodes under the host's /dev (for privileged containers on hosts that limit capabilities). */
   hostDevices(): Promise<readonly string[]>;
   /**

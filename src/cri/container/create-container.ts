@@ -1,7 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CriError, hasKind, toCriError } from "../../errors/index.js";
 import type { CreateContainerRequest, CreateContainerResponseSchema } from "../../gen/index.js";
-import { compareApiVersions } from "../../docker/index.js";
 import type { RpcContext } from "../context.js";
 import { containerDockerConfig } from "../translate/container-config.js";
 import { containerTypeLabel, containerTypeSandbox, expectedCgroupParent, makeContainerName, parseSandboxName } from "../translate/index.js";
@@ -27,7 +26,6 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
     const pod = parseSandboxName(sandbox.name) ?? req.sandboxConfig?.metadata;
     if (pod === undefined) throw new CriError("Internal", `the sandbox's Docker name "${sandbox.name}" is not a pod sandbox name`);
     const linux = req.sandboxConfig?.linux;
-    const apiVersion = deps.apiVersion();
     const { body, privilegedMode } = await containerDockerConfig({
       config: req.config,
       sandboxId: sandbox.id,
@@ -37,7 +35,7 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
       minOomScoreAdj: deps.minOomScoreAdj,
       capabilities: deps.capabilities,
       apparmorEnabled: deps.apparmorEnabled,
-      recursiveReadOnly: apiVersion !== undefined && compareApiVersions(apiVersion, "1.44") >= 0,
+      recursiveReadOnly: deps.engine().recursiveReadOnly,
       hostDevices: () => deps.hostDevices(),
     });
     const name = makeContainerName(pod, req.metadata);

@@ -1,4 +1,4 @@
-import type { ImagesApi } from "../../docker/index.js";
+import type { EngineFeatures, ImagesApi } from "../../docker/index.js";
 import type { ImagePuller } from "./image-puller.js";
 import type { ImageUserCache } from "./image-user-cache.js";
 import type { PinnedImages } from "./pinned-images.js";
@@ -14,4 +14,6 @@ export interface ImageHandlerDeps {
   readonly removals: KeyedMutex;
   /** Docker's root directory (`docker info` DockerRootDir), the image filesystem's mount point. */
   readonly dockerRootDir: string;
+  /** What the engine can do now: its image store decides how ids, digests and sizes read. */
+  engine(): EngineFeatures;
 }

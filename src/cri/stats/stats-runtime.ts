@@ -21,6 +21,8 @@ export interface StatsRuntimeOptions {
   /** How long start-up waits for the first cache sync before serving from Docker meanwhile; default 30 s. */
   readonly firstSyncTimeoutMs?: number;
   readonly procRoot?: string;
+  /** Runs before each reconnect of the cache's event stream (see StateCacheOptions.beforeReconnect). */
+  readonly beforeReconnect?: (signal: AbortSignal) => Promise<void>;
 }
 
 /** The state cache, the cached container API the other families use, and the stats readers. */
@@ -42,6 +44,7 @@ export async function createStatsRuntime(opts: StatsRuntimeOptions): Promise<Sta
     label: containerTypeLabel,
     log: log.child({ component: "state-cache" }),
     inspectTimeoutMs: Math.min(opts.requestTimeoutMs, 5_000),
+    ...(opts.beforeReconnect === undefined ? {} : { beforeReconnect: opts.beforeReconnect }),
   });
   const containers = new CachedContainersApi(opts.transport, opts.dockerOptions, cache, containerTypeLabel, [sandboxIdLabel]);
   const reader = await CgroupReader.detect().catch((err: unknown) => {
