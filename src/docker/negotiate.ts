@@ -6,8 +6,25 @@ import { parseVersion, type DockerVersion } from "./version.js";
 /**
  * The newest Docker API this client is written against. Talking to a newer daemon, we pin this
  * version so that response shapes and defaults stay the ones we parse.
+ *
+ * Why 1.51 (Docker 28.3–28.5, the newest engine tested here is 28.5.2): image mounts (`Mount` type
+ * `image` with `ImageOptions.Subpath`, refused below 1.48 with "needs API v1.48 or newer"; the
+ * subpath has no gate of its own) need 1.48. Between 1.47 and 1.51 the Engine API changelog changes
+ * nothing we parse in a way that breaks us: image inspect drops container-only `Config` fields (1.50;
+ * we read only the image config's own), `/info` gains and drops fields we do not read, pull progress
+ * deprecates the `error` and `progress` texts (1.48; we read `errorDetail` first), `/images/json`
+ * counts `Containers` (1.51). One change matters on create: from 1.48 Docker no longer moves an
+ * `eth0` sysctl of `HostConfig.Sysctls` to the endpoint's `DriverOpts` and refuses it instead.
+ *
+ * Why not higher: 1.52 (Docker 29) removes the top-level `NetworkSettings` endpoint fields
+ * (`IPAddress`, `Gateway`, `MacAddress`, …; we read `NetworkSettings.Networks` only) and the events'
+ * `status`/`id`/`from` (we read `Action` and `Actor`), omits unset image `Config` fields, and warns
+ * about empty `PortBindings` lists, which 1.53 then drops; 1.53 stops sending `/system/df`'s
+ * `LayersSize` and `Containers` (so the changelog says), which ImageFsInfo reads (their successors are `ImagesUsage` and
+ * `ContainersUsage`). A Docker 29 engine is spoken to at 1.51, which it accepts (its MinAPIVersion is
+ * 1.44 or lower), so none of that reaches us until this constant is raised.
  */
-export const OUR_MAX_API_VERSION = "1.47";
+export const OUR_MAX_API_VERSION = "1.51";
 
 /** dockershim's MinimumDockerAPIVersion (Docker 1.13.1); older daemons lack what the shim needs. */
 export const MIN_API_VERSION = "1.26";
@@ -43,7 +60,7 @@ export async function negotiateApiVersion(transport: DockerTransport, signal?: A
   if (daemon.minApiVersion !== "" && compareApiVersions(apiVersion, daemon.minApiVersion) < 0) {
     throw new CriError(
       "FailedPrecondition",
-      `docker API version ${apiVersion} is not accepted: the daemon at ${transport.endpoint} requires at least ${daemon.minApiVersion}`,
+      `docker API version ${apiVersion} is not accepted: the daemon at ${transport.endpoint} (Docker ${daemon.version}) requires at least ${daemon.minApiVersion}, and docker-cri speaks at most ${OUR_MAX_API_VERSION}`,
     );
   }
   transport.useApiVersion(apiVersion);

@@ -3,9 +3,12 @@ import type { Duplex, Readable } from "node:stream";
 export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "DELETE";
 
 /**
- * One query parameter. Booleans are sent as "1"/"0" (what Docker's BoolValue parses), arrays and
- * objects as JSON, which is how Docker expects `filters` (a JSON `map[string][]string`).
- * `undefined` leaves the parameter out.
+ * One query parameter. Booleans are sent as "1"/"0" (what Docker's BoolValue parses). An array is
+ * sent as the key repeated once per element (`type=image&type=container`), which is how Docker
+ * reads every array-valued parameter (`/system/df`'s `type`; `DELETE /images/{name}`'s
+ * `platforms`, whose every value is itself a JSON text); an empty array sends nothing. An object is
+ * sent as JSON, which is how Docker expects the parameters it documents as JSON, chiefly `filters`
+ * (a JSON `map[string][]string`). `undefined` leaves the parameter out.
  */
 export type QueryValue =
   | string

@@ -23,7 +23,7 @@ describe("negotiateApiVersion", () => {
   }
 
   it("exports the version bounds the shim is written against", () => {
-    assert.equal(OUR_MAX_API_VERSION, "1.47");
+    assert.equal(OUR_MAX_API_VERSION, "1.51");
     assert.equal(MIN_API_VERSION, "1.26");
   });
 
@@ -41,7 +41,7 @@ describe("negotiateApiVersion", () => {
     const { engine, transport } = await against("1.55", "1.44");
     const client = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 5000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
     const v = await client.negotiate();
-    assert.equal(v.apiVersion, "1.47");
+    assert.equal(v.apiVersion, "1.51");
     assert.equal(v.daemonApiVersion, "1.55");
     await client.ping();
     await client.info();
@@ -49,7 +49,7 @@ describe("negotiateApiVersion", () => {
     await transport.request({ operation: "list_containers", method: "GET", path: "/containers/json", query: { all: true } });
     assert.deepEqual(
       engine.requests.map((r) => r.url),
-      ["/version", "/v1.47/_ping", "/v1.47/info", "/v1.47/version", "/v1.47/containers/json?all=1"],
+      ["/version", "/v1.51/_ping", "/v1.51/info", "/v1.51/version", "/v1.51/containers/json?all=1"],
     );
   });
 
@@ -74,13 +74,29 @@ describe("negotiateApiVersion", () => {
     await assert.rejects(negotiateApiVersion(transport), (err: unknown) => err instanceof CriError && err.kind === "FailedPrecondition");
   });
 
-  it("refuses when the daemon's minimum is above our newest version", async () => {
-    const { transport } = await against("1.60", "1.50");
+  it("speaks 1.51 to a Docker 29 engine (API 1.52, minimum 1.44)", async () => {
+    const { engine, transport } = await against("1.52", "1.44");
+    const v = await negotiateApiVersion(transport);
+    assert.equal(v.apiVersion, "1.51");
+    assert.equal(v.daemonApiVersion, "1.52");
+    assert.equal(v.minApiVersion, "1.44");
+    await transport.request({ operation: "list_containers", method: "GET", path: "/containers/json" });
+    assert.equal(engine.requests.at(-1)?.url, "/v1.51/containers/json");
+  });
+
+  it("refuses, naming both versions, a daemon whose minimum is above our newest version", async () => {
+    const { engine, transport } = await against("1.60", "1.52");
     await assert.rejects(negotiateApiVersion(transport), (err: unknown) => {
       assert.ok(err instanceof CriError);
       assert.equal(err.kind, "FailedPrecondition");
-      assert.match(err.message, /requires at least 1\.50/);
+      assert.equal(
+        err.message,
+        `docker API version 1.51 is not accepted: the daemon at ${engine.endpoint} (Docker 20.10.24-fake) requires at least 1.52, and docker-cri speaks at most 1.51`,
+      );
       return true;
     });
+    assert.equal(transport.apiVersion, undefined);
+    // Nothing but the unversioned /version was asked.
+    assert.deepEqual(engine.requests.map((r) => r.url), ["/version"]);
   });
 });
