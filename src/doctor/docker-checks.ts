@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import type { Config } from "../config/index.js";
-import { MIN_API_VERSION, parseEndpoint, type DockerClient, type DockerInfo } from "../docker/index.js";
+import { FEATURE_API_VERSIONS, MIN_API_VERSION, compareApiVersions, engineFeatures, parseEndpoint, type DockerClient, type DockerInfo, type EngineFeatures, type NegotiatedVersion } from "../docker/index.js";
 import { errorMessage, hasKind } from "../errors/index.js";
 import type { CgroupLayout } from "../host/index.js";
 import { fail, ok, warn, type CheckResult } from "./doctor-check.js";
@@ -26,7 +26,7 @@ async function explainSocket(path: string): Promise<{ summary: string; hint: str
 }
 
 /** Docker reachable and new enough. Returns the daemon's info for the checks that follow, when it answered. */
-export async function checkDocker(docker: DockerClient, config: Config, timeoutMs: number): Promise<{ results: CheckResult[]; info: DockerInfo | undefined }> {
+export async function checkDocker(docker: DockerClient, config: Config, timeoutMs: number): Promise<{ results: CheckResult[]; info: DockerInfo | undefined; version?: NegotiatedVersion }> {
   const endpoint = parseEndpoint(config.dockerEndpoint);
   let version;
   try {
@@ -47,7 +47,56 @@ export async function checkDocker(docker: DockerClient, config: Config, timeoutM
     results.push(fail("Docker info", `dockerd answers /version but not /info: ${errorMessage(err)}`));
     return { results, info: undefined };
   }
-  return { results, info };
+  return { results, info, version };
+}
+
+/** Which image store the engine uses, and what that changes for the kubelet. */
+export function checkImageStore(features: EngineFeatures): CheckResult {
+  if (features.imageStore === "containerd") {
+    return ok("Image store", `containerd image store (snapshotter "${features.storageDriver}"): image ids are manifest or index digests, and images live in containerd's content store and snapshots`);
+  }
+  return ok("Image store", `classic (graph driver "${features.storageDriver}"): image ids are config digests`);
+}
+
+/** The version-dependent CRI features, each with why it is or is not there. */
+export function checkEngineFeatures(features: EngineFeatures): CheckResult[] {
+  const api = features.apiVersion;
+  const needs = (v: string, release: string): string => `needs Docker API ${v} (Docker ${release}); docker-cri speaks ${api} with this engine`;
+  const rows: [string, boolean, string][] = [
+    ["Read-only mounts", true, features.bindReadOnlyOptions ? "non-recursive as asked (BindOptions.ReadOnlyNonRecursive)" : "non-recursive (Docker's read-only binds before API 1.44 are never recursive)"],
+    [
+      "Recursive read-only",
+      features.recursiveReadOnly,
+      features.recursiveReadOnly
+        ? `available (BindOptions.ReadOnlyForceRecursive on kernel ${features.kernelVersion}), advertised in Status`
+        : features.bindReadOnlyOptions
+          ? `not available: needs Linux 5.12 or newer (mount_setattr), the kernel is ${features.kernelVersion || "unknown"}`
+          : `not available: ${needs(FEATURE_API_VERSIONS.bindReadOnlyOptions, "25")}`,
+    ],
+    [
+      "Image volumes",
+      features.imageVolumes,
+      features.imageVolumes
+        ? `available (mount type "image"${features.imageVolumeSubpath ? ", with sub paths" : `, without sub paths: they ${needs(FEATURE_API_VERSIONS.imageVolumeSubpath, "28.1")}`})`
+        : `not available: ${needs(FEATURE_API_VERSIONS.imageVolumes, "28")}`,
+    ],
+    [
+      "CDI devices",
+      features.cdi,
+      features.cdi
+        ? `available (spec directories ${features.cdiSpecDirs.join(", ")})`
+        : compareApiVersions(api, FEATURE_API_VERSIONS.cdi) >= 0
+          ? "not available: the engine reports no CDI spec directories (CDI is off; Docker 28.2 turns it on by default, earlier releases need \"features\": {\"cdi\": true})"
+          : `not available: ${needs(FEATURE_API_VERSIONS.cdi, "27")}`,
+    ],
+  ];
+  return rows.map(([name, available, text]) => (available || name === "Read-only mounts" ? ok(name, text) : warn(name, text)));
+}
+
+/** Both of the above from what checkDocker read. */
+export function checkEngine(version: NegotiatedVersion, info: DockerInfo): CheckResult[] {
+  const features = engineFeatures(version, info);
+  return [checkImageStore(features), ...checkEngineFeatures(features)];
 }
 
 /** Docker's cgroup driver and version against --cgroup-driver and the host's mounts. */

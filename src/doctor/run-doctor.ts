@@ -5,7 +5,7 @@ import { readCgroupLayout } from "../host/index.js";
 import { silentLogger } from "../log/index.js";
 import { readHostLimits } from "../util/host-limits.js";
 import { fail, ok, type CheckResult } from "./doctor-check.js";
-import { checkCgroups, checkDocker, checkLogDriver, checkPauseImage } from "./docker-checks.js";
+import { checkCgroups, checkDocker, checkEngine, checkLogDriver, checkPauseImage } from "./docker-checks.js";
 import { formatReport } from "./format-report.js";
 import { checkNetwork } from "./network-check.js";
 import { checkOomScores } from "./oom-check.js";
@@ -18,7 +18,9 @@ const dockerTimeoutMs = 5_000;
 const usage = `Usage: ${programName} doctor [flags]
 
 Checks this host for docker-cri, given the flags you start it with (the same flags as the daemon,
-e.g. those of its systemd unit): Docker reachable and its API version, cgroup driver and version,
+e.g. those of its systemd unit): Docker reachable and its API version, its image store and the
+version-dependent features it allows (recursive read-only mounts, image volumes, CDI devices),
+cgroup driver and version,
 log driver, the pause image, CNI config and binaries, the CRI socket's permissions, whether negative
 OOM scores are allowed, and --runtime-cgroups. Prints one line per check and exits 1 when something
 stops docker-cri from working, 0 otherwise (warnings included).
@@ -57,8 +59,9 @@ async function runChecks(config: Config, fdEndpoint: string | undefined): Promis
     const transport = new UndiciTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, log: silentLogger() });
     const docker = new DockerClient(transport, { endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, imagePullProgressDeadlineMs: dockerTimeoutMs, log: silentLogger() });
     try {
-      const { results: dockerResults, info } = await checkDocker(docker, config, dockerTimeoutMs);
+      const { results: dockerResults, info, version } = await checkDocker(docker, config, dockerTimeoutMs);
       results.push(...dockerResults);
+      if (info !== undefined && version !== undefined) results.push(...checkEngine(version, info));
       if (info !== undefined) {
         const layout = await readCgroupLayout().catch((err: unknown) => new Error(errorMessage(err)));
         results.push(checkCgroups(info, config, layout), checkLogDriver(info), await checkPauseImage(docker, config, dockerTimeoutMs));

@@ -120,6 +120,53 @@ describe("docker-cri doctor", () => {
     }
   });
 
+  it("reports the image store and each version-dependent feature of the real engine", async () => {
+    const version: unknown = await dockerJson({ method: "GET", path: "/version" });
+    const info: unknown = await dockerJson({ method: "GET", path: "/info" });
+    assert.ok(isRecord(version) && isRecord(info));
+    const run = await doctor(["--network-plugin=", `--container-runtime-endpoint=unix://${join(dir, "features.sock")}`]);
+    const containerdStore = Array.isArray(info.DriverStatus) && info.DriverStatus.some((p: unknown) => Array.isArray(p) && p[0] === "driver-type" && String(p[1]).startsWith("io.containerd.snapshotter"));
+    assert.match(check(run, "Image store").text, containerdStore ? /^containerd image store/ : /^classic \(graph driver "/);
+    for (const name of ["Read-only mounts", "Recursive read-only", "Image volumes", "CDI devices"]) check(run, name);
+  });
+
+  it("an old engine: every version-dependent feature says which API and Docker release it needs (fake engine, API 1.41)", async () => {
+    const engine = await startFakeEngine([], { apiVersion: "1.41" });
+    try {
+      const run = await doctor([`--docker-endpoint=${engine.endpoint}`, "--network-plugin="]);
+      assert.deepEqual(check(run, "Recursive read-only"), { status: "WARN", text: "not available: needs Docker API 1.44 (Docker 25); docker-cri speaks 1.41 with this engine" });
+      assert.deepEqual(check(run, "Image volumes"), { status: "WARN", text: "not available: needs Docker API 1.48 (Docker 28); docker-cri speaks 1.41 with this engine" });
+      assert.deepEqual(check(run, "CDI devices"), { status: "WARN", text: "not available: needs Docker API 1.46 (Docker 27); docker-cri speaks 1.41 with this engine" });
+      assert.equal(check(run, "Read-only mounts").status, "ok");
+      assert.match(check(run, "Image store").text, /^classic/);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("a new engine with the containerd image store and CDI (fake engine, API 1.51)", async () => {
+    const engine = await startFakeEngine(
+      [
+        {
+          method: "GET",
+          path: apiPath("/info"),
+          json: { ID: "F", Name: "fake", ServerVersion: "28.5.2-fake", CgroupDriver: "cgroupfs", CgroupVersion: "1", DockerRootDir: "/var/lib/docker", LoggingDriver: "json-file", Runtimes: { runc: {} }, Driver: "overlayfs", DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]], KernelVersion: "6.1.0", CDISpecDirs: ["/etc/cdi", "/var/run/cdi"] },
+        },
+      ],
+      { apiVersion: "1.51", minApiVersion: "1.24" },
+    );
+    try {
+      const run = await doctor([`--docker-endpoint=${engine.endpoint}`, "--network-plugin="]);
+      assert.match(check(run, "Image store").text, /^containerd image store \(snapshotter "overlayfs"\): image ids are manifest or index digests/);
+      assert.deepEqual(check(run, "Recursive read-only"), { status: "ok", text: "available (BindOptions.ReadOnlyForceRecursive on kernel 6.1.0), advertised in Status" });
+      assert.deepEqual(check(run, "Image volumes"), { status: "ok", text: 'available (mount type "image", with sub paths)' });
+      assert.deepEqual(check(run, "CDI devices"), { status: "ok", text: "available (spec directories /etc/cdi, /var/run/cdi)" });
+      assert.match(check(run, "Read-only mounts").text, /^non-recursive as asked/);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("warns about a CRI socket every user can open, and says when something serves on it", async () => {
     const path = join(dir, "open.sock");
     const server: Server = createServer();
