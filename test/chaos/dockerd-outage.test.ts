@@ -1,5 +1,5 @@
 /**
- * dockerd going away under a serving docker-cri: a private dockerd (kit/private-dockerd.ts; the
+ * dockerd going away under a serving docker-cri: a private dockerd (test/kit/private-dockerd.ts; the
  * shared one is never touched) is stopped and started again, and frozen (SIGSTOP) and thawed, while
  * docker-cri keeps serving. During an outage calls must fail fast with Unavailable and a message
  * naming the Docker endpoint, and Status must report RuntimeReady=false; within 2 s of dockerd
@@ -17,7 +17,7 @@ import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
 import { newRun, type SandboxRun } from "../e2e/sandbox-fixture.js";
-import { createPrivateDockerd, type PrivateDockerd } from "./kit/private-dockerd.js";
+import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
 import { bySize } from "./kit/scale.js";
 
 const restarts = bySize(1, 3);
