@@ -1,5 +1,6 @@
 /**
- * The Docker client against the real dockerd on /var/run/docker.sock. Failure paths the daemon
+ * The Docker client against the real dockerd (/var/run/docker.sock, or DOCKER_CRI_TEST_DOCKER_SOCKET's
+ * engine under `npm run test:engines`). Failure paths the daemon
  * cannot produce on demand live in test/docker/ against the fake engine.
  */
 import assert from "node:assert/strict";
@@ -13,9 +14,9 @@ import { after, before, describe, it } from "node:test";
 import { DockerClient, OUR_MAX_API_VERSION, UndiciTransport, compareApiVersions, minApiVersion } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/log/index.js";
-import { dockerJson, isRecord } from "../kit/docker-api.js";
+import { DEFAULT_DOCKER_SOCKET, dockerJson, isRecord } from "../kit/docker-api.js";
 
-const DOCKER_SOCKET = "/var/run/docker.sock";
+const DOCKER_SOCKET = DEFAULT_DOCKER_SOCKET;
 const skip = existsSync(DOCKER_SOCKET) ? false : `no Docker daemon at ${DOCKER_SOCKET}`;
 
 /** A unix-socket proxy in front of dockerd that counts the connections clients open through it. */

@@ -9,12 +9,16 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { criClient, type CriClient } from "./cri-client.js";
+import { DEFAULT_DOCKER_SOCKET } from "./docker-api.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const mainTs = join(repoRoot, "src", "main.ts");
 
 export interface DaemonOptions {
-  /** Extra flags; the socket, root directory and a free metrics port are added unless given here. */
+  /**
+   * Extra flags; the socket, root directory, a free metrics port and the tests' Docker endpoint
+   * (DOCKER_CRI_TEST_DOCKER_SOCKET, see docker-api.ts) are added unless given here.
+   */
   args?: string[];
   env?: Record<string, string>;
   /** Replaces the command (e.g. to run through `sh -c` for systemd's LISTEN_PID); receives node + args. */
@@ -54,6 +58,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, "--cri-dockerd-root-directory")) args.push(`--cri-dockerd-root-directory=${rootDir}`);
   if (!hasFlag(args, "--metrics-bind-address")) args.push("--metrics-bind-address=127.0.0.1:0");
   if (!hasFlag(args, "--network-plugin")) args.push("--network-plugin=");
+  if (!hasFlag(args, "--docker-endpoint")) args.push(`--docker-endpoint=unix://${DEFAULT_DOCKER_SOCKET}`);
   const nodeArgs = ["--import", "tsx", mainTs, ...args];
   const cmd = opts.wrap ? opts.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const proc = spawn(cmd.command, cmd.args, {

@@ -8,7 +8,20 @@
  */
 import { request } from "node:http";
 
-export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+/**
+ * The engine the tests use: the system one, or the one `npm run test:engines` points them at with
+ * DOCKER_CRI_TEST_DOCKER_SOCKET (the path of its unix socket; test/kit/daemon.ts gives docker-cri the
+ * same one as --docker-endpoint).
+ */
+export const DEFAULT_DOCKER_SOCKET = testDockerSocket(process.env.DOCKER_CRI_TEST_DOCKER_SOCKET);
+
+/** DOCKER_CRI_TEST_DOCKER_SOCKET's value, or /var/run/docker.sock when it is unset or empty. */
+export function testDockerSocket(value: string | undefined): string {
+  if (value === undefined || value === "") return "/var/run/docker.sock";
+  if (value.startsWith("unix://")) return value.slice("unix://".length);
+  if (!value.startsWith("/")) throw new Error(`DOCKER_CRI_TEST_DOCKER_SOCKET must be an absolute socket path, got "${value}"`);
+  return value;
+}
 
 export type QueryValue = string | number | boolean | readonly string[];
 
