@@ -261,7 +261,7 @@ export function buildApp(config: Config, log: Logger): App {
     const containerDeps: ContainerDeps = {
       containers: cachedContainers,
       exec: docker.exec,
-      images: new ImageIdentities(docker.images),
+      images: new ImageIdentities(docker.images, () => engine.current.imageStore),
       logs: containerLogs,
       flushedLogs: new Set(),
       locks: new KeyedMutex(),
@@ -270,8 +270,9 @@ export function buildApp(config: Config, log: Logger): App {
       capabilities: hostSecurity.capabilities,
       apparmorEnabled: hostSecurity.apparmorEnabled,
       engine: () => engine.current,
+      cdiDevices: async (signal) => (await docker.info(signal)).cdiDevices,
       hostDevices: () => listHostDevices(),
-      killProcessTree: (pid, peer) => killProcessTree(pid, peer),
+      killProcessTree: (pid, containerId) => killProcessTree(pid, containerId),
       cleanupTimeoutMs: config.runtimeRequestTimeoutMs,
     };
     // --- stats deps ---

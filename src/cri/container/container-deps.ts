@@ -3,6 +3,7 @@ import type { KeyedMutex } from "../../util/keyed-mutex.js";
 import type { CapabilityEnvironment } from "../translate/capabilities.js";
 import type { ContainerLogManager } from "./container-logs.js";
 import type { ImageIdentities } from "./image-identity.js";
+import type { KillProcessTreeResult } from "./kill-process-tree.js";
 
 /** The Docker container calls the container RPCs make; DockerClient's `containers` satisfies it. */
 export type ContainerDockerApi = Pick<ContainersApi, "create" | "start" | "stop" | "remove" | "inspect" | "list" | "update">;
@@ -25,13 +26,15 @@ export interface ContainerDeps {
   readonly apparmorEnabled: boolean;
   /** What the engine can do now (negotiated API version, mount and device features). */
   engine(): EngineFeatures;
+  /** The CDI devices Docker knows now (`GET /info` DiscoveredDevices; asked only where engine().cdiDeviceList). */
+  cdiDevices(signal: AbortSignal): Promise<readonly string[]>;
   /** Device nodes under the host's /dev (for privileged containers on hosts that limit capabilities). */
   hostDevices(): Promise<readonly string[]>;
   /**
-   * Kills a process and every process below it, given its host pid and the host pid of a process
-   * known to share its PID namespace (the container's init); resolves with the number killed.
+   * Kills a process and every process below it, given its host pid and the container it must belong
+   * to (each process's cgroup is checked first, see kill-process-tree.ts); resolves with what it did.
    */
-  killProcessTree(pid: number, namespacePeer: number): Promise<number>;
+  killProcessTree(pid: number, containerId: string): Promise<KillProcessTreeResult>;
   /** How long a rollback or a log flush may take, independent of the request's deadline. */
   readonly cleanupTimeoutMs: number;
 }

@@ -60,7 +60,7 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
   if (outcome !== "done") {
     hijack.socket.destroy();
     copied.catch(() => undefined);
-    await killExec(deps, execId, c.state.pid, ctx.log);
+    await killExec(deps, execId, c.id, ctx.log);
     if (outcome === "timeout") {
       throw new CriError("DeadlineExceeded", `Command ${cmdText} in container "${c.id}" timed out after ${request.timeout}s; it was killed`);
     }
@@ -146,7 +146,7 @@ async function raceEnd(copied: Promise<void>, timeoutMs: number, signal: AbortSi
 }
 
 /** Finds the exec's host pid (it may not be set for a moment after start) and kills its process tree. */
-async function killExec(deps: ContainerDeps, execId: string, containerPid: number, log: Logger): Promise<void> {
+async function killExec(deps: ContainerDeps, execId: string, containerId: string, log: Logger): Promise<void> {
   const signal = AbortSignal.timeout(deps.cleanupTimeoutMs);
   try {
     let pid = 0;
@@ -161,8 +161,8 @@ async function killExec(deps: ContainerDeps, execId: string, containerPid: numbe
       log.warn({ execId }, "Cannot kill the exec: Docker reports no pid for it");
       return;
     }
-    const killed = await deps.killProcessTree(pid, containerPid);
-    log.info({ execId, pid, killed }, "Killed the exec's processes");
+    const { killed, spared } = await deps.killProcessTree(pid, containerId);
+    log.info({ execId, pid, killed, spared }, "Killed the exec's processes");
   } catch (err) {
     log.warn({ execId, reason: errorMessage(err) }, "Cannot kill the exec's processes; they may still run");
   }

@@ -122,8 +122,8 @@ async function killAbandonedExec(deps: DockerStreamingRuntimeDeps, execId: strin
     if (pid === 0) return;
     const container = await deps.lookupContainer(containerId, signal);
     if (!container.running) return;
-    const killed = await killProcessTree(pid, container.pid);
-    log.info({ execId, pid, killed }, "The client went away: killed the exec's processes");
+    const { killed, spared } = await killProcessTree(pid, container.id);
+    log.info({ execId, pid, killed, spared }, "The client went away: killed the exec's processes");
   } catch (err) {
     log.warn({ execId, reason: errorMessage(err) }, "The client went away, and the exec's processes could not be killed; they may still run");
   }
