@@ -76,8 +76,9 @@ export function parseDockerEvent(line: string): DockerContainerEvent | undefined
   if (r.optString("Type") !== "container") return undefined;
   const action = r.optString("Action");
   if (!followed.has(action)) return undefined;
+  // Actor (API 1.22+) only: the legacy top-level `status`, `id` and `from` are gone from API 1.52.
   const actor = r.optObject("Actor");
-  const id = actor?.optString("ID") ?? r.optString("id");
+  const id = actor?.optString("ID") ?? "";
   if (id === "") return undefined;
   return {
     // Checked against the followed set just above.

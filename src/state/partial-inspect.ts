@@ -20,7 +20,7 @@ export function partialInspect(s: ContainerSummary): ContainerInspect {
       groupAdd: [], capAdd: [], capDrop: [], binds: [], portBindings: {}, cpuShares: 0, cpuQuota: 0, cpuPeriod: 0, cpusetCpus: "", cpusetMems: "", memory: 0, memorySwap: 0, shmSize: 0,
       devices: [], maskedPaths: undefined, readonlyPaths: undefined,
     },
-    networkSettings: { ipAddress: "", globalIPv6Address: "", networks: {}, ports: {}, sandboxKey: "" },
+    networkSettings: { networks: {}, ports: {}, sandboxKey: "" },
     logPath: "",
     resolvConfPath: "",
     hostsPath: "",

@@ -96,7 +96,8 @@ describe("pod sandbox lifecycle", () => {
     const created = s.createdAt;
     assert.ok(created >= before - 2_000_000_000n && created <= BigInt(Date.now()) * 1_000_000n, `createdAt ${created}`);
     assert.equal(created, nanosOf(String(field(c, "Created"))), "Docker's creation time to the nanosecond");
-    assert.equal(s.network?.ip, field(c, "NetworkSettings", "IPAddress"));
+    // From the bridge endpoint: API 1.52 (Docker 29) drops the top-level NetworkSettings.IPAddress.
+    assert.equal(s.network?.ip, field(c, "NetworkSettings", "Networks", "bridge", "IPAddress"));
     assert.match(s.network?.ip ?? "", /^\d+\.\d+\.\d+\.\d+$/);
     const options = s.linux?.namespaces?.options;
     assert.deepEqual([options?.network, options?.pid, options?.ipc], [NamespaceMode.POD, NamespaceMode.CONTAINER, NamespaceMode.POD]);

@@ -293,3 +293,47 @@ function rawHead(status: number, reason: string, headers: Readonly<Record<string
   const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   return `HTTP/1.1 ${status} ${reason}\r\n${lines}\r\n`;
 }
+
+/** A scripted `GET /events`: the test writes the events, the way Docker would send them. */
+export interface FakeEventFeed {
+  /** Serves `GET /events`; put it among the test's routes (it then shadows the silent default). */
+  readonly route: FakeRoute;
+  /** Every `GET /events` seen so far, in arrival order. */
+  readonly subscriptions: readonly RecordedRequest[];
+  /** Writes `event` as one JSON line to every connected subscriber; returns how many got it. */
+  emit(event: unknown): number;
+  /** Resolves once `count` subscribers are connected at the same time. */
+  waitForSubscribers(count?: number, timeoutMs?: number): Promise<void>;
+}
+
+export function fakeEventFeed(apiVersion: string): FakeEventFeed {
+  const open = new Set<ServerResponse>();
+  const subscriptions: RecordedRequest[] = [];
+  return {
+    route: {
+      method: "GET",
+      path: apiPath("/events"),
+      handler: (_req, res, recorded) => {
+        subscriptions.push(recorded);
+        // Docker's default event content type (what it sends when the client asks for no other).
+        res.writeHead(200, { "Content-Type": "application/json", "Api-Version": apiVersion });
+        res.flushHeaders();
+        open.add(res);
+        res.on("close", () => open.delete(res));
+      },
+    },
+    subscriptions,
+    emit(event) {
+      const line = `${JSON.stringify(event)}\n`;
+      for (const res of open) res.write(line);
+      return open.size;
+    },
+    async waitForSubscribers(count = 1, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (open.size < count) {
+        if (Date.now() > deadline) throw new Error(`fake engine: ${open.size} of ${count} event subscribers after ${timeoutMs} ms`);
+        await sleep(20);
+      }
+    },
+  };
+}

@@ -20,11 +20,7 @@ export function sandboxStatusOf(c: ContainerInspect, podIps: readonly string[] |
   if (running && namespaces.network !== NamespaceMode.NODE) {
     if (podIps !== undefined) ips = [...podIps];
     else {
-      // Docker's bridge: the default network's address, else the first network that has one.
-      const nets = Object.values(c.networkSettings.networks);
-      const v4 = c.networkSettings.ipAddress || (nets.find((n) => n.ipAddress !== "")?.ipAddress ?? "");
-      const v6 = c.networkSettings.globalIPv6Address || (nets.find((n) => n.globalIPv6Address !== "")?.globalIPv6Address ?? "");
-      ips = [v4, v6].filter((ip) => ip !== "");
+      ips = dockerNetworkIps(c);
     }
   }
   return {
@@ -38,4 +34,20 @@ export function sandboxStatusOf(c: ContainerInspect, podIps: readonly string[] |
     annotations,
     runtimeHandler: c.config.labels[runtimeHandlerLabel] ?? "",
   };
+}
+
+/**
+ * Docker's own networking: the addresses of the sandbox's network (`HostConfig.NetworkMode`, where
+ * "default" is "bridge"), else of the first network that has one. Read from
+ * `NetworkSettings.Networks` only: the top-level copies of the default network's endpoint are gone
+ * from API 1.52.
+ */
+function dockerNetworkIps(c: ContainerInspect): string[] {
+  const networks = c.networkSettings.networks;
+  const mode = c.hostConfig.networkMode;
+  const own = networks[mode === "default" || mode === "" ? "bridge" : mode];
+  const others = Object.values(networks);
+  const v4 = own?.ipAddress || (others.find((n) => n.ipAddress !== "")?.ipAddress ?? "");
+  const v6 = own?.globalIPv6Address || (others.find((n) => n.globalIPv6Address !== "")?.globalIPv6Address ?? "");
+  return [v4, v6].filter((ip) => ip !== "");
 }
