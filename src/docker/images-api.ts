@@ -61,10 +61,16 @@ export class ImagesApi {
     readonly options: DockerClientOptions,
   ) {}
 
-  /** `GET /images/json`; `reference` takes Docker's own reference patterns ("busybox", "busybox:1.*"). */
-  async list(filters: { readonly reference?: readonly string[] }, signal: AbortSignal): Promise<DockerImageSummary[]> {
+  /**
+   * `GET /images/json`; `reference` takes Docker's own reference patterns ("busybox", "busybox:1.*"),
+   * `dangling` keeps only the images without any name (true) or with one (false).
+   */
+  async list(filters: { readonly reference?: readonly string[]; readonly dangling?: boolean }, signal: AbortSignal): Promise<DockerImageSummary[]> {
     const query: Record<string, QueryValue> = {};
-    if (filters.reference !== undefined && filters.reference.length > 0) query.filters = { reference: filters.reference };
+    const f: Record<string, readonly string[]> = {};
+    if (filters.reference !== undefined && filters.reference.length > 0) f.reference = filters.reference;
+    if (filters.dangling !== undefined) f.dangling = [String(filters.dangling)];
+    if (Object.keys(f).length > 0) query.filters = f;
     const res = await this.transport.request(call("list_images", "GET", "/images/json", signal, { query }));
     if (!Array.isArray(res.body)) throw notAnArray("list_images");
     return res.body.map((item: unknown, i) => parseImageSummary(item, `[${i}]`));

@@ -1,5 +1,6 @@
-import type { ImagesApi } from "../../docker/index.js";
+import type { ImageStore, ImagesApi } from "../../docker/index.js";
 import { hasKind } from "../../errors/index.js";
+import { imageNames } from "../image/image-names.js";
 import { referenceName, tryParseImageReference } from "../image/image-reference.js";
 
 /** How a container's image is reported. */
@@ -11,7 +12,9 @@ export interface ImageIdentity {
   readonly imageRef: string;
   /**
    * Container(Status).image_id: the image id ("sha256:…"), which is what PullImage answers and what
-   * ImageStatus and ListImages give as Image.id, as CRI (v1.36) requires of all four.
+   * ImageStatus and ListImages give as Image.id, as CRI (v1.36) requires of all four. Docker's
+   * container `Image` is that id on both stores (classic: the config digest; containerd store: the
+   * manifest or index digest).
    */
   readonly imageId: string;
 }
@@ -27,11 +30,14 @@ interface Entry {
  */
 export class ImageIdentities {
   readonly #images: Pick<ImagesApi, "inspect">;
+  readonly #store: () => ImageStore;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, Entry>();
 
-  constructor(images: Pick<ImagesApi, "inspect">, ttlMs = 30_000) {
+  /** `store` is the engine's image store now; digests are read as ImageStatus reads them (imageNames). */
+  constructor(images: Pick<ImagesApi, "inspect">, store: () => ImageStore, ttlMs = 30_000) {
     this.#images = images;
+    this.#store = store;
     this.#ttlMs = ttlMs;
   }
 
@@ -53,7 +59,7 @@ export class ImageIdentities {
     const hit = this.#cache.get(imageId);
     if (hit !== undefined && now - hit.at < this.#ttlMs) return hit.repoDigests;
     const repoDigests = this.#images.inspect(imageId, signal).then(
-      (img) => img.repoDigests.filter((d) => d !== "<none>@<none>"),
+      (img) => imageNames(img, this.#store()).repoDigests,
       (err: unknown) => {
         this.#cache.delete(imageId);
         // An image removed under its containers (docker rmi -f) is reported by id alone.

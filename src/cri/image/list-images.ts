@@ -1,43 +1,106 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { DockerImageSummary } from "../../docker/index.js";
+import type { DockerImage } from "../../docker/index.js";
+import { hasKind } from "../../errors/index.js";
 import type { ImageSchema, ListImagesRequest, ListImagesResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import type { ImageHandlerDeps } from "./image-deps.js";
-import { formatReference, tryParseImageReference } from "./image-reference.js";
+import { imageNames, type ImageNames } from "./image-names.js";
+import { formatReference, sameReference, tryParseImageReference, type ImageReference } from "./image-reference.js";
+import { imageUser } from "./image-user.js";
+import { listedSize } from "./listed-size.js";
 import { toCriImage } from "./to-cri-image.js";
 
-type ListDeps = Pick<ImageHandlerDeps, "images" | "pinned" | "users">;
+type ListDeps = Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine">;
+
+/** Inspections run at once for a filtered list, so a broad pattern does not flood dockerd. */
+const parallelInspects = 8;
 
 /** ListImages: every image, or those matching `filter.image.image`. */
 export async function listImages(deps: ListDeps, request: ListImagesRequest, ctx: RpcContext): Promise<MessageInitShape<typeof ListImagesResponseSchema>> {
   return { images: await collectImages(deps, request.filter?.image?.image ?? "", ctx.signal) };
 }
 
+interface Found {
+  readonly id: string;
+  readonly size: number;
+  readonly names: ImageNames;
+}
+
 /**
  * The images matching `filter` as CRI Images, shared by ListImages and StreamImages.
  *
  * The filter is matched the way Docker matches `docker images <ref>`: a reference Docker can parse
- * ("busybox", "docker.io/library/busybox:latest", "busybox@sha256:…") is normalised, then handed to
- * Docker's `reference` filter in the familiar form that filter compares with (it would never match
- * "docker.io/library/…" itself); without a tag it matches every tag of the repository. An image id
- * or id prefix ("sha256:3f2a…") matches by id. Anything else goes to Docker's filter as written, so
- * its glob patterns ("busy*") work.
+ * ("busybox", "docker.io/library/busybox:latest") is normalised, then handed to Docker's `reference`
+ * filter in the familiar form that filter compares with (it would never match "docker.io/library/…"
+ * itself); without a tag it matches every tag of the repository. A reference with a digest
+ * ("busybox@sha256:…") is the one image inspect finds by it, if that digest is one of its names:
+ * the containerd store's filter only matches names of image records, and an image pulled by tag
+ * has no record named by its digest. An image id or id prefix ("sha256:3f2a…") matches by id.
+ * Anything else goes to Docker's filter as written, so its glob patterns ("busy*") work.
+ *
+ * Names and size are the same as ImageStatus gives: Docker's filtered list keeps only the names
+ * that matched, so the names of a filtered list come from inspecting each image.
  */
 export async function collectImages(deps: ListDeps, filter: string, signal: AbortSignal): Promise<MessageInitShape<typeof ImageSchema>[]> {
-  let listed: DockerImageSummary[];
+  const store = deps.engine().imageStore;
   const idPrefix = imageIdPrefix(filter);
-  if (filter === "") {
-    listed = await deps.images.list({}, signal);
-  } else if (idPrefix !== undefined) {
-    listed = (await deps.images.list({}, signal)).filter((img) => img.id.startsWith(idPrefix));
+  let found: Found[];
+  if (filter === "" || idPrefix !== undefined) {
+    const all = await deps.images.list({}, signal);
+    if (filter === "") deps.users.retain(all.map((img) => img.id));
+    found = all.filter((img) => idPrefix === undefined || img.id.startsWith(idPrefix)).map((img) => ({ id: img.id, size: img.size, names: imageNames(img, store) }));
   } else {
     const ref = tryParseImageReference(filter);
-    listed = await deps.images.list({ reference: [ref === undefined ? filter : formatReference(ref, "familiar")] }, signal);
+    if (ref?.digest !== undefined) {
+      found = await byDigest(deps, ref, signal);
+    } else {
+      const listed = await deps.images.list({ reference: [ref === undefined ? filter : formatReference(ref, "familiar")] }, signal);
+      const inspected = await inspectEach(deps, listed.map((img) => img.id), signal);
+      found = listed.flatMap((img) => {
+        const full = inspected.get(img.id);
+        return full === undefined ? [] : [{ id: img.id, size: img.size, names: imageNames(full, store) }];
+      });
+    }
   }
-  const ids = listed.map((img) => img.id);
-  const users = await deps.users.usersOf(ids, deps.images, signal);
-  if (filter === "" || idPrefix !== undefined) deps.users.retain(ids);
-  return listed.map((img) => toCriImage(img, users.get(img.id), deps.pinned.isPinned(img.repoTags, img.repoDigests)));
+  const users = await deps.users.usersOf(found.map((img) => img.id), deps.images, signal);
+  return found.map((img) => toCriImage(img, img.names, users.get(img.id), deps.pinned.isPinned(img.names.repoTags, img.names.repoDigests)));
+}
+
+async function byDigest(deps: ListDeps, ref: ImageReference, signal: AbortSignal): Promise<Found[]> {
+  let img: DockerImage;
+  try {
+    img = await deps.images.inspect(formatReference(ref), signal);
+  } catch (err) {
+    if (hasKind(err, "NotFound")) return [];
+    throw err;
+  }
+  const names = imageNames(img, deps.engine().imageStore);
+  const named = names.repoDigests.some((d) => {
+    const parsed = tryParseImageReference(d);
+    return parsed !== undefined && sameReference(parsed, ref);
+  });
+  if (!named) return [];
+  deps.users.remember(img.id, imageUser(img.config.user));
+  return [{ id: img.id, size: await listedSize(deps.images, img, signal), names }];
+}
+
+/** Inspects each id (a few at a time); an image removed meanwhile is left out. */
+async function inspectEach(deps: Pick<ListDeps, "images" | "users">, ids: readonly string[], signal: AbortSignal): Promise<ReadonlyMap<string, DockerImage>> {
+  const out = new Map<string, DockerImage>();
+  for (let i = 0; i < ids.length; i += parallelInspects) {
+    await Promise.all(
+      ids.slice(i, i + parallelInspects).map(async (id) => {
+        try {
+          const img = await deps.images.inspect(id, signal);
+          deps.users.remember(img.id, imageUser(img.config.user));
+          out.set(id, img);
+        } catch (err) {
+          if (!hasKind(err, "NotFound")) throw err;
+        }
+      }),
+    );
+  }
+  return out;
 }
 
 /** "sha256:<hex>" (full or a prefix) as the id prefix to match; undefined for anything else. */
@@ -45,3 +108,4 @@ function imageIdPrefix(filter: string): string | undefined {
   const m = /^sha256:([a-f0-9]{1,64})$/.exec(filter);
   return m === null ? undefined : filter;
 }
+

@@ -1,24 +1,18 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ImageSchema } from "../../gen/index.js";
+import type { ImageNames } from "./image-names.js";
 import type { ImageUser } from "./image-user.js";
 
-/** What Docker tells about an image in both the list and the inspect answers. */
-export interface ImageFacts {
-  readonly id: string;
-  readonly repoTags: readonly string[];
-  readonly repoDigests: readonly string[];
-  readonly size: number;
-}
-
 /**
- * A Docker image as a CRI Image. Docker before 1.13 listed untagged images with "<none>:<none>" and
- * "<none>@<none>"; those are no references and are dropped.
+ * A Docker image as a CRI Image: the id Docker gives (classic store: the config digest; containerd
+ * store: the manifest or index digest, which is also what a container's `Image` says), names as
+ * imageNames reads them, and the size as `/images/json` reports it (see listedSize).
  */
-export function toCriImage(img: ImageFacts, user: ImageUser | undefined, pinned: boolean): MessageInitShape<typeof ImageSchema> {
+export function toCriImage(img: { readonly id: string; readonly size: number }, names: ImageNames, user: ImageUser | undefined, pinned: boolean): MessageInitShape<typeof ImageSchema> {
   return {
     id: img.id,
-    repoTags: img.repoTags.filter((t) => t !== "<none>:<none>"),
-    repoDigests: img.repoDigests.filter((d) => d !== "<none>@<none>"),
+    repoTags: names.repoTags,
+    repoDigests: names.repoDigests,
     size: BigInt(Math.max(0, Math.trunc(img.size))),
     ...(user?.uid === undefined ? {} : { uid: { value: user.uid } }),
     username: user?.username ?? "",
