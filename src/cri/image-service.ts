@@ -4,6 +4,7 @@ import type { ImageService } from "../gen/index.js";
 import type { ServiceImpl } from "./service-impl.js";
 import type { ImageHandlerDeps } from "./image/image-deps.js";
 import { imageFsInfo } from "./image/image-fs-info.js";
+import { imageFsRoot } from "./image/image-fs-root.js";
 import type { ImagePuller } from "./image/image-puller.js";
 import { imageStatus } from "./image/image-status.js";
 import { ImageUserCache } from "./image/image-user-cache.js";
@@ -29,6 +30,8 @@ export interface ImageServiceDeps {
 
 /** ImageService: RPCs not listed answer Unimplemented at the boundary. */
 export function imageServiceImpl(deps: ImageServiceDeps): ServiceImpl<typeof ImageService> {
+  // A new engine reading (dockerd restarted, maybe switched image store) looks for the root again.
+  let root: { readonly engine: EngineFeatures; readonly dir: Promise<string> } | undefined;
   const d: ImageHandlerDeps = {
     images: deps.images,
     puller: deps.puller,
@@ -36,6 +39,11 @@ export function imageServiceImpl(deps: ImageServiceDeps): ServiceImpl<typeof Ima
     users: new ImageUserCache(),
     removals: new KeyedMutex(),
     dockerRootDir: deps.dockerRootDir,
+    imageFsRoot: () => {
+      const engine = deps.engine();
+      if (root?.engine !== engine) root = { engine, dir: imageFsRoot(engine, deps.dockerRootDir) };
+      return root.dir;
+    },
     engine: () => deps.engine(),
   };
   return {

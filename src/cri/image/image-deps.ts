@@ -12,8 +12,10 @@ export interface ImageHandlerDeps {
   readonly users: ImageUserCache;
   /** Serializes RemoveImage per image id: Docker 20.10 does not, and the loser of a race got a 500. */
   readonly removals: KeyedMutex;
-  /** Docker's root directory (`docker info` DockerRootDir), the image filesystem's mount point. */
+  /** Docker's root directory (`docker info` DockerRootDir). */
   readonly dockerRootDir: string;
+  /** Where the images live (imageFsRoot), found once per engine reading: ImageFsInfo's mount point. */
+  imageFsRoot(): Promise<string>;
   /** What the engine can do now: its image store decides how ids, digests and sizes read. */
   engine(): EngineFeatures;
 }
