@@ -75,6 +75,10 @@ export async function pushImage(ref: string, credentials?: RegistryCredentials):
     if (typeof msg.error === "string") throw new Error(`Push of "${ref}" failed: ${msg.error}`);
     const aux = msg.aux;
     if (isRecord(aux) && typeof aux.Digest === "string") digest = aux.Digest;
+    // The containerd image store (seen on Docker 28.5) sends no aux message, only the line the CLI
+    // prints: "<tag>: digest: sha256:… size: <n>".
+    const pushed = typeof msg.status === "string" ? /: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(msg.status) : null;
+    if (digest === "" && pushed?.[1] !== undefined) digest = pushed[1];
   }
   if (digest === "") throw new Error(`Push of "${ref}" reported no digest: ${body}`);
   return digest;
