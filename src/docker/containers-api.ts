@@ -95,15 +95,19 @@ export class ContainersApi {
     return res.body === undefined ? [] : JsonObjectReader.of(res.body, 'Docker "update_container" response').optStringArray("Warnings");
   }
 
-  /** `GET /containers/{id}/json` by id, id prefix or name; unknown is NotFound. */
-  async inspect(idOrName: string, signal?: AbortSignal): Promise<ContainerInspect> {
+  /**
+   * `GET /containers/{id}/json` by id, id prefix or name; unknown is NotFound. `fresh` asks for
+   * Docker's own answer where a subclass could answer from memory (see CachedContainersApi): a read
+   * that decides a write passes it. This class always asks Docker.
+   */
+  async inspect(idOrName: string, signal?: AbortSignal, _opts: ReadOptions = {}): Promise<ContainerInspect> {
     if (idOrName === "") throw new CriError("InvalidArgument", "Cannot inspect a container without an id");
     const res = await this.transport.request(call("inspect_container", "GET", `/containers/${segment(idOrName)}/json`, signal));
     return parseContainerInspect(res.body);
   }
 
-  /** `GET /containers/json`; `all` includes containers that are not running. */
-  async list(opts: { all?: boolean; filters?: ContainerListFilters } = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
+  /** `GET /containers/json`; `all` includes containers that are not running; `fresh` as for inspect. */
+  async list(opts: { all?: boolean; filters?: ContainerListFilters } & ReadOptions = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
     const filters: Record<string, readonly string[]> = {};
     const given = opts.filters ?? {};
     for (const key of ["label", "id", "name", "status"] as const) {
@@ -115,6 +119,12 @@ export class ContainersApi {
     const res = await this.transport.request(call("list_containers", "GET", "/containers/json", signal, { query }));
     return parseContainerList(res.body);
   }
+}
+
+/** How a read may be answered. */
+export interface ReadOptions {
+  /** Docker's own answer, never a cached one: for reads that decide a write. */
+  readonly fresh?: boolean;
 }
 
 /** Docker container ids and names: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, optionally with the leading "/" of a name. */

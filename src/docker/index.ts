@@ -1,7 +1,7 @@
 // Public surface of the Docker Engine API client. Knows nothing of CRI; imports only errors/log/util.
 export { compareApiVersions, minApiVersion } from "./api-version.js";
 export { ContainersApi } from "./containers-api.js";
-export type { ContainerCreateResult, ContainerListFilters, ContainerResourceUpdate } from "./containers-api.js";
+export type { ContainerCreateResult, ContainerListFilters, ContainerResourceUpdate, ReadOptions } from "./containers-api.js";
 export { parseContainerInspect } from "./container-inspect.js";
 export type { ContainerConfig, ContainerHostConfig, ContainerInspect, ContainerMount, ContainerState, DeviceMapping, EndpointSettings, NetworkSettings, PortBinding } from "./container-inspect.js";
 export { parseContainerList } from "./container-summary.js";

@@ -1,10 +1,11 @@
-import { ContainersApi, type ContainerInspect, type ContainerListFilters, type ContainerSummary, type DockerClientOptions, type DockerTransport } from "../docker/index.js";
+import { ContainersApi, type ContainerInspect, type ContainerListFilters, type ContainerSummary, type DockerClientOptions, type DockerTransport, type ReadOptions } from "../docker/index.js";
 import type { StateCache } from "./state-cache.js";
 import { TrackingTransport } from "./tracking-transport.js";
 
 /**
  * Docker's container endpoints with `inspect` and `list` answered by the state cache: a drop-in
- * ContainersApi for the sandbox and container RPCs. Every other call goes to Docker through a
+ * ContainersApi for the sandbox and container RPCs. A read passing `fresh` (one that decides a write:
+ * which containers to stop, whether a name is free) always goes to Docker. Every other call goes to Docker through a
  * TrackingTransport that marks what it changes dirty in the cache. A list is served from memory only
  * when it asks for the cache's label (the CRI lists always do) and filters the cache understands;
  * anything else, and everything while the cache is not synced, goes to Docker unchanged.
@@ -24,14 +25,14 @@ export class CachedContainersApi extends ContainersApi {
     this.#labels = [label, ...impliedBy];
   }
 
-  override async inspect(idOrName: string, signal?: AbortSignal): Promise<ContainerInspect> {
-    if (idOrName === "" || !this.#cache.synced) return super.inspect(idOrName, signal);
+  override async inspect(idOrName: string, signal?: AbortSignal, opts: ReadOptions = {}): Promise<ContainerInspect> {
+    if (idOrName === "" || opts.fresh === true || !this.#cache.synced) return super.inspect(idOrName, signal);
     return this.#cache.inspect(idOrName, signal ?? new AbortController().signal);
   }
 
-  override async list(opts: { all?: boolean; filters?: ContainerListFilters } = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
+  override async list(opts: { all?: boolean; filters?: ContainerListFilters } & ReadOptions = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
     const filters = opts.filters ?? {};
-    if (!this.#cache.synced || !this.#servable(filters)) return super.list(opts, signal);
+    if (opts.fresh === true || !this.#cache.synced || !this.#servable(filters)) return super.list(opts, signal);
     const all = await this.#cache.all(signal ?? new AbortController().signal);
     return all
       .filter((c) => (opts.all === true || c.state.running) && matchesFilters(c, filters))

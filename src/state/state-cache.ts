@@ -146,18 +146,37 @@ export class StateCache {
         if (fresh === undefined) throw new CriError("NotFound", `No such container: "${idOrName}"`);
         return fresh;
       }
+      if (hit === undefined) return this.#observe(idOrName, signal);
     }
     return this.#opts.containers.inspect(idOrName, signal);
   }
 
-  /** Every cached container (dirty ones re-inspected first); from Docker (list + inspect) when not synced. */
+  /**
+   * A synced miss (a container whose create event is still on its way): Docker's answer is kept as the
+   * newest observation, so that the event's inspect, if it was made earlier, cannot replace it.
+   */
+  async #observe(idOrName: string, signal: AbortSignal): Promise<ContainerInspect> {
+    const started = ++this.#seq;
+    const fresh = await this.#opts.containers.inspect(idOrName, signal);
+    if (this.#synced && fresh.config.labels[this.#opts.label] !== undefined && !this.#gone.has(fresh.id)) {
+      const held = this.#index.get(fresh.id);
+      if (held === undefined || held.seq < started) this.#index.put(fresh, started);
+    }
+    return fresh;
+  }
+
+  /**
+   * Every cached container (dirty ones re-inspected first); from Docker (list + inspect) when not
+   * synced, or when a dirty container's re-inspect does not answer in time: its entry may be stale,
+   * and a list is never answered with a container as it was before docker-cri changed it.
+   */
   async all(signal: AbortSignal): Promise<ContainerInspect[]> {
     if (!this.#synced) return this.#fetchAll(signal);
     if (this.#dirty.size > 0) {
-      // A dirty container whose inspect does not answer in time stays as it was (and dirty).
       const bounded = AbortSignal.any([signal, AbortSignal.timeout(this.#opts.inspectTimeoutMs)]);
-      await Promise.all([...this.#dirty.keys()].map((id) => this.#refresh(id, bounded).catch(() => undefined)));
+      const results = await Promise.all([...this.#dirty.keys()].map((id) => this.#refresh(id, bounded).then(() => true, () => false)));
       signal.throwIfAborted();
+      if (results.includes(false)) return this.#fetchAll(signal);
     }
     return this.#index.all();
   }
@@ -320,7 +339,11 @@ export class StateCache {
       // Gone already: its destroy event follows and reports it.
       if (current === undefined) return;
       if (this.#gone.has(ev.id)) return;
-      this.#index.put(current, started);
+      // A later observation never loses to an earlier one: a refresh that started after this inspect
+      // (a read of a container docker-cri just changed) may have answered first; its entry stays.
+      const now = this.#index.get(ev.id);
+      if (now === undefined || now.seq < started) this.#index.put(current, started);
+      else current = now.inspect;
     }
     this.#emit({ action: ev.action, id: ev.id, timeNano: ev.timeNano, current, previous, replayed: false });
   }

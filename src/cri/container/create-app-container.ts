@@ -36,7 +36,7 @@ export async function createAppContainer(
     conflict = err;
   }
   const holderId = holderInConflict.exec(conflict.message)?.[1] ?? name;
-  const holder = await deps.containers.inspect(holderId, signal).catch((err: unknown) => {
+  const holder = await deps.containers.inspect(holderId, signal, { fresh: true }).catch((err: unknown) => {
     if (hasKind(err, "NotFound")) return undefined;
     throw err;
   });

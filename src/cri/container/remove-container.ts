@@ -24,7 +24,7 @@ export async function removeContainer(deps: ContainerDeps, request: RemoveContai
  * Gone already is success; a full id Docker no longer knows still has its log bookkeeping dropped.
  */
 export async function removeAppContainer(deps: ContainerDeps, id: string, signal: AbortSignal, log: Logger): Promise<void> {
-  const c = await locateContainer(deps, id, signal);
+  const c = await locateContainer(deps, id, signal, { fresh: true });
   if (c === undefined) {
     if (fullId.test(id)) await forget(deps, id, log);
     log.debug({ containerId: id }, "No such container; nothing to remove");

@@ -13,7 +13,7 @@ import { locateContainer } from "./locate-container.js";
  */
 export async function startContainer(deps: ContainerDeps, request: StartContainerRequest, ctx: RpcContext): Promise<MessageInitShape<typeof StartContainerResponseSchema>> {
   if (request.containerId === "") throw new CriError("InvalidArgument", "StartContainer needs a container_id");
-  const c = await locateContainer(deps, request.containerId, ctx.signal);
+  const c = await locateContainer(deps, request.containerId, ctx.signal, { fresh: true });
   if (c === undefined) throw new CriError("NotFound", `Container "${request.containerId}" not found`);
   try {
     await deps.containers.start(c.id, ctx.signal);

@@ -16,7 +16,7 @@ const maxTimeoutSeconds = 2 ** 31 - 1;
  */
 export async function stopContainer(deps: ContainerDeps, request: StopContainerRequest, ctx: RpcContext): Promise<MessageInitShape<typeof StopContainerResponseSchema>> {
   if (request.containerId === "") throw new CriError("InvalidArgument", "StopContainer needs a container_id");
-  const c = await locateContainer(deps, request.containerId, ctx.signal);
+  const c = await locateContainer(deps, request.containerId, ctx.signal, { fresh: true });
   if (c === undefined) {
     ctx.log.debug("No such container; nothing to stop");
     return {};

@@ -39,7 +39,7 @@ export async function createSandboxContainer(
 
   let holder: ContainerInspect | undefined;
   try {
-    holder = await deps.containers.inspect(name, signal);
+    holder = await deps.containers.inspect(name, signal, { fresh: true });
   } catch (err) {
     if (!hasKind(err, "NotFound")) throw err;
   }

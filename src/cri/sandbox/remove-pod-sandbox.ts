@@ -26,7 +26,7 @@ export async function removePodSandbox(deps: SandboxDeps, request: RemovePodSand
   await deps.locks.run(
     `sandbox:${id}`,
     async () => {
-      const containers = await deps.containers.list({ all: true, filters: { label: [`${sandboxIdLabel}=${id}`] } }, ctx.signal);
+      const containers = await deps.containers.list({ all: true, filters: { label: [`${sandboxIdLabel}=${id}`] }, fresh: true }, ctx.signal);
       await Promise.all(
         containers.map(async (c) => {
           if (deps.removeAppContainer !== undefined) await deps.removeAppContainer(c.id, ctx.signal, ctx.log);

@@ -60,7 +60,7 @@ async function runLocked(deps: SandboxDeps, req: ValidSandboxRequest, name: stri
   // A retry, or a concurrent call that waited for the lock: this process already made the sandbox.
   const known = deps.names.keyOf(name);
   if (known !== undefined) {
-    const existing = await deps.containers.inspect(known, signal).catch((err: unknown) => {
+    const existing = await deps.containers.inspect(known, signal, { fresh: true }).catch((err: unknown) => {
       if (hasKind(err, "NotFound")) return undefined;
       throw err;
     });

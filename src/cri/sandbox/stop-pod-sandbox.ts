@@ -29,7 +29,8 @@ export async function stopPodSandbox(deps: SandboxDeps, request: StopPodSandboxR
 
 /** Shared with RemovePodSandbox, which stops what is still running before removing it. */
 export async function stopLocked(deps: SandboxDeps, sandbox: LocatedSandbox, signal: AbortSignal, log: Logger): Promise<void> {
-  const running = await deps.containers.list({ all: false, filters: { label: [`${sandboxIdLabel}=${sandbox.id}`] } }, signal);
+  // Docker's own list: the cache may be an event behind a container that just started.
+  const running = await deps.containers.list({ all: false, filters: { label: [`${sandboxIdLabel}=${sandbox.id}`] }, fresh: true }, signal);
   await Promise.all(
     running.map(async (c) => {
       // "Forcibly terminated" (CRI): no grace period left to give.
