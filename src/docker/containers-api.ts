@@ -2,6 +2,7 @@ import { CriError } from "../errors/index.js";
 import { parseContainerInspect, type ContainerInspect } from "./container-inspect.js";
 import { parseContainerList, type ContainerSummary } from "./container-summary.js";
 import type { DockerClientOptions } from "./docker-client.js";
+import { moveInterfaceSysctls } from "./interface-sysctls.js";
 import { JsonObjectReader } from "./parse.js";
 import type { DockerTransport, QueryValue } from "./transport.js";
 import { call } from "./request-options.js";
@@ -50,9 +51,11 @@ export class ContainersApi {
   /**
    * `POST /containers/create?name=`: `body` is Docker's create config (Config fields plus
    * `HostConfig` and `NetworkingConfig`). A taken name is AlreadyExists, a missing image NotFound.
+   * An `eth0` sysctl goes where the negotiated API version wants it (see moveInterfaceSysctls).
    */
   async create(name: string, body: Readonly<Record<string, unknown>>, signal?: AbortSignal): Promise<ContainerCreateResult> {
-    const res = await this.transport.request(call("create_container", "POST", "/containers/create", signal, { query: name === "" ? {} : { name }, body }));
+    const sent = moveInterfaceSysctls(body, this.transport.apiVersion);
+    const res = await this.transport.request(call("create_container", "POST", "/containers/create", signal, { query: name === "" ? {} : { name }, body: sent }));
     const r = JsonObjectReader.of(res.body, 'Docker "create_container" response');
     return { id: r.string("Id"), warnings: r.optStringArray("Warnings") };
   }
