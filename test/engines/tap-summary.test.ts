@@ -21,6 +21,7 @@ describe("suite # one", () => {
   it("fails", () => { assert.equal(1, 2, "one isn't two"); });
   it("skips", { skip: "no reason" }, () => {});
   describe("inner", () => { it("multi", () => { throw new Error("first line\\nsecond line"); }); });
+  it("differs", () => { assert.strictEqual("bridge", "default"); });
 });
 describe("broken hook", () => {
   before(() => { throw new Error("hook broke"); });
@@ -50,7 +51,7 @@ describe("parseTap", () => {
   });
 
   it("reads the closing counts", () => {
-    assert.deepEqual(summary.counts, { tests: 7, pass: 1, fail: 2, cancelled: 2, skipped: 1, todo: 1 });
+    assert.deepEqual(summary.counts, { tests: 8, pass: 1, fail: 3, cancelled: 2, skipped: 1, todo: 1 });
   });
 
   it("lists each failed test once, with its path and the first line of its error", () => {
@@ -58,6 +59,7 @@ describe("parseTap", () => {
     assert.deepEqual(rows, [
       ["suite # one > fails", "one isn't two"],
       ["suite # one > inner > multi", "first line"],
+      ["suite # one > differs", "Expected values to be strictly equal: actual 'bridge', expected 'default'"],
       ["broken hook", "hook broke (hook failed; 2 tests cancelled)"],
     ]);
   });

@@ -118,12 +118,20 @@ function unescapeName(name: string): string {
 function resultYaml(lines: readonly string[], from: number, indent: number): { error: string; failureType: string } {
   let error = "";
   let failureType = "";
+  let actual: string | undefined;
+  let expected: string | undefined;
   if ((lines[from] ?? "").trim() !== "---") return { error, failureType };
   for (let j = from + 1; j < lines.length; j++) {
     const line = lines[j] ?? "";
     const trimmed = line.trim();
     if (trimmed === "...") break;
     if (line.length - line.trimStart().length !== indent + 2) continue;
+    const value2 = /^(actual|expected): (.+)$/.exec(trimmed);
+    if (value2 !== null && value2[2] !== "|-" && value2[2] !== ">-") {
+      if (value2[1] === "actual") actual = value2[2];
+      else expected = value2[2];
+      continue;
+    }
     const m = /^(error|failureType): ?(.*)$/.exec(trimmed);
     if (m === null) continue;
     let value = m[2] ?? "";
@@ -142,6 +150,8 @@ function resultYaml(lines: readonly string[], from: number, indent: number): { e
     if (m[1] === "error") error = value;
     else failureType = value;
   }
+  // An assertion's own first line ("Expected values to be strictly equal:") says little without them.
+  if (error.endsWith(":") && actual !== undefined && expected !== undefined) error = `${error} actual ${actual}, expected ${expected}`;
   return { error, failureType };
 }
 
