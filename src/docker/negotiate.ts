@@ -7,22 +7,25 @@ import { parseVersion, type DockerVersion } from "./version.js";
  * The newest Docker API this client is written against. Talking to a newer daemon, we pin this
  * version so that response shapes and defaults stay the ones we parse.
  *
- * Why 1.51 (Docker 28.3–28.5, the newest engine tested here is 28.5.2): image mounts (`Mount` type
- * `image` with `ImageOptions.Subpath`, refused below 1.48 with "needs API v1.48 or newer"; the
- * subpath has no gate of its own) need 1.48. Between 1.47 and 1.51 the Engine API changelog changes
- * nothing we parse in a way that breaks us: image inspect drops container-only `Config` fields (1.50;
- * we read only the image config's own), `/info` gains and drops fields we do not read, pull progress
- * deprecates the `error` and `progress` texts (1.48; we read `errorDetail` first), `/images/json`
- * counts `Containers` (1.51). One change matters on create: from 1.48 Docker no longer moves an
- * `eth0` sysctl of `HostConfig.Sysctls` to the endpoint's `DriverOpts` and refuses it instead.
+ * Why 1.51 (Docker 28.3–28.5; the newest engine tested here is 28.5.2): image mounts need 1.48
+ * (`Mount` type `image` and its `ImageOptions.Subpath` both came with Docker 28.0; below 1.48 Docker
+ * refuses the type with "needs API v1.48 or newer", the subpath has no gate of its own). Between
+ * 1.47 and 1.51 the Engine API changelog changes nothing we parse in a way that breaks us: image
+ * inspect drops container-only `Config` fields (1.50; we read only the image config's own), `/info`
+ * gains and drops fields we do not read, pull progress deprecates the `error` and `progress` texts
+ * (1.48; we read `errorDetail` first), `/images/json` counts `Containers` (1.51). One change matters
+ * on create: from 1.48 Docker no longer moves an `eth0` sysctl of `HostConfig.Sysctls` to the
+ * endpoint's `DriverOpts` but refuses it, so the client moves it (interface-sysctls.ts).
  *
  * Why not higher: 1.52 (Docker 29) removes the top-level `NetworkSettings` endpoint fields
  * (`IPAddress`, `Gateway`, `MacAddress`, …; we read `NetworkSettings.Networks` only) and the events'
  * `status`/`id`/`from` (we read `Action` and `Actor`), omits unset image `Config` fields, and warns
- * about empty `PortBindings` lists, which 1.53 then drops; 1.53 stops sending `/system/df`'s
- * `LayersSize` and `Containers` (so the changelog says), which ImageFsInfo reads (their successors are `ImagesUsage` and
- * `ContainersUsage`). A Docker 29 engine is spoken to at 1.51, which it accepts (its MinAPIVersion is
- * 1.44 or lower), so none of that reaches us until this constant is raised.
+ * about empty `PortBindings` lists, which 1.53 then drops; the changelog says 1.53 stops sending
+ * `/system/df`'s `LayersSize` and `Containers`, which ImageFsInfo reads (their successors are
+ * `ImagesUsage` and `ContainersUsage`). Docker 29 accepts 1.51 (its MinAPIVersion is 1.44 or lower),
+ * so none of that reaches us until this constant is raised. Docker 29 also negotiates the events'
+ * content type on every API version; we send no `Accept`, so it keeps answering newline-delimited
+ * JSON (`application/json-seq` would need our line splitter changed).
  */
 export const OUR_MAX_API_VERSION = "1.51";
 

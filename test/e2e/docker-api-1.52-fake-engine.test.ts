@@ -161,6 +161,8 @@ describe("docker-cri against a Docker 29 (API 1.52) engine's answers (fake engin
     // The state cache's subscription: container events only, by Action (not the removed `status`).
     const filters: unknown = JSON.parse(feed.subscriptions[0]?.query.get("filters") ?? "null");
     assert.deepEqual((filters as { type?: unknown }).type, ["container"]); // an object, parsed just above
+    // Docker 29 answers application/json-seq (RS-prefixed records) to a client that prefers it; we read lines.
+    assert.ok(!(feed.subscriptions[0]?.headers.accept ?? "").includes("json-seq"));
   });
 
   it("PodSandboxStatus and ListPodSandbox take the sandbox's IP from NetworkSettings.Networks.bridge", async () => {
