@@ -42,8 +42,11 @@ export interface PrivateDockerd {
   readonly socketPath: string;
   /** `unix://…`, for --docker-endpoint. */
   readonly endpoint: string;
-  /** Starts dockerd (again) and resolves once it answers /_ping. */
-  start(): Promise<void>;
+  /**
+   * Starts dockerd (again) and resolves once it answers /_ping. `binDir` replaces the option for this
+   * start and the later ones: the same data root under another engine, as an upgrade does.
+   */
+  start(binDir?: string): Promise<void>;
   /** SIGTERM, and waits until it (and its containerd) exited. */
   stop(): Promise<void>;
   /**
@@ -89,7 +92,8 @@ export async function createPrivateDockerd(options: PrivateDockerdOptions = {}):
   const logPath = join(dir, "dockerd.log");
   const config: Record<string, unknown> = options.containerdStore === true ? { features: { "containerd-snapshotter": true } } : {};
   await writeFile(join(dir, "daemon.json"), `${JSON.stringify({ ...config, ...options.daemonConfig })}\n`);
-  const env = options.binDir === undefined ? process.env : { ...process.env, PATH: `${options.binDir}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}` };
+  const envFor = (binDir: string | undefined): NodeJS.ProcessEnv => (binDir === undefined ? process.env : { ...process.env, PATH: `${binDir}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}` });
+  let currentBinDir = options.binDir;
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
@@ -106,11 +110,12 @@ export async function createPrivateDockerd(options: PrivateDockerdOptions = {}):
     dir,
     socketPath,
     endpoint: `unix://${socketPath}`,
-    async start() {
+    async start(binDir) {
+      if (binDir !== undefined) currentBinDir = binDir;
       const { openSync } = await import("node:fs");
       const out = openSync(logPath, "a");
       proc = spawn(
-        options.binDir === undefined ? "dockerd" : join(options.binDir, "dockerd"),
+        currentBinDir === undefined ? "dockerd" : join(currentBinDir, "dockerd"),
         [
           `--host=unix://${socketPath}`,
           `--data-root=${join(dir, "data")}`,
@@ -124,7 +129,7 @@ export async function createPrivateDockerd(options: PrivateDockerdOptions = {}):
           "--ip-forward=false",
           `--log-level=${options.logLevel ?? "warn"}`,
         ],
-        { stdio: ["ignore", out, out], env },
+        { stdio: ["ignore", out, out], env: envFor(currentBinDir) },
       );
       const child = proc;
       exited = new Promise((resolve) => { child.once("exit", () => { resolve(); }); });
