@@ -54,7 +54,9 @@ describe("ImageService on local images", () => {
     assert.ok(uid, "the image with USER 1002 is listed");
     assert.match(uid.id, /^sha256:[a-f0-9]{64}$/);
     assert.deepEqual(uid.repoTags, [`${repo}/uid:v1`]);
-    assert.deepEqual(uid.repoDigests, []);
+    // Classic Docker gives an imported image no digest; the containerd store derives one from its
+    // manifest digest, which is its id (see images-engine.test.ts).
+    assert.deepEqual(uid.repoDigests, (await imageStore()) === "classic" ? [] : [`${repo}/uid@${uid.id}`]);
     assert.ok(uid.size > 64n * 1024n, `size ${uid.size}`);
     assert.equal(uid.uid?.value, 1002n);
     assert.equal(uid.username, "");
@@ -169,9 +171,11 @@ describe("ImageService on local images", () => {
     assert.equal(await inspectImage(id), undefined);
   });
 
-  it("reports the image filesystem at Docker's root with Docker's layer bytes and container layers", async () => {
+  it("reports the image filesystem where the images live with Docker's layer bytes and container layers", async () => {
     const info = await dockerJson({ method: "GET", path: "/info" });
-    const root = isRecord(info) ? info.DockerRootDir : undefined;
+    // The containerd store keeps images in containerd's root (images-engine.test.ts checks which).
+    const root = isRecord(info) && (await imageStore()) === "classic" ? info.DockerRootDir : (await cri.call(ImageService.method.imageFsInfo, {})).imageFilesystems[0]?.fsId?.mountpoint;
+    assert.ok(typeof root === "string" && root !== "");
     const big = await buildUniqueImage(`${repo}/big:v1`, { runId: run, bytes: 1024 * 1024 });
     const r = await cri.call(ImageService.method.imageFsInfo, {});
     assert.equal(r.imageFilesystems.length, 1);
@@ -230,6 +234,14 @@ describe("ImageService on local images", () => {
     assert.equal(v.runtimeName, "docker");
   });
 });
+
+/** The engine's image store, as `docker info` shows it (DriverStatus driver-type of a containerd snapshotter). */
+async function imageStore(): Promise<"classic" | "containerd"> {
+  const info = await dockerJson({ method: "GET", path: "/info" });
+  const status: unknown = isRecord(info) ? info.DriverStatus : undefined;
+  const containerd = Array.isArray(status) && (status as unknown[]).some((p) => Array.isArray(p) && p[0] === "driver-type" && String(p[1]).startsWith("io.containerd.snapshotter")); // an array of JSON values
+  return containerd ? "containerd" : "classic";
+}
 
 async function removeRunContainers(): Promise<void> {
   const listed = await dockerJson({ method: "GET", path: "/containers/json", query: { all: true, filters: JSON.stringify({ label: [`${containerLabel}=${run}`] }) } });
