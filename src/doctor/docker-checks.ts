@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import type { Config } from "../config/index.js";
-import { FEATURE_API_VERSIONS, MIN_API_VERSION, compareApiVersions, engineFeatures, parseEndpoint, type DockerClient, type DockerInfo, type EngineFeatures, type NegotiatedVersion } from "../docker/index.js";
+import { FEATURE_API_VERSIONS, MIN_API_VERSION, OUR_MAX_API_VERSION, compareApiVersions, engineFeatures, parseEndpoint, type DockerClient, type DockerInfo, type EngineFeatures, type NegotiatedVersion } from "../docker/index.js";
 import { errorMessage, hasKind } from "../errors/index.js";
 import type { CgroupLayout } from "../host/index.js";
 import { fail, ok, warn, type CheckResult } from "./doctor-check.js";
@@ -33,7 +33,11 @@ export async function checkDocker(docker: DockerClient, config: Config, timeoutM
     version = await docker.negotiate(AbortSignal.timeout(timeoutMs));
   } catch (err) {
     if (hasKind(err, "FailedPrecondition")) {
-      return { results: [fail("Docker", errorMessage(err), "Upgrade Docker Engine: docker-cri needs Docker 1.13.1 (API 1.26) or newer")], info: undefined };
+      // Either end can be out of range: an engine older than MIN_API_VERSION, or one whose own minimum is above ours.
+      return {
+        results: [fail("Docker", errorMessage(err), `docker-cri speaks Docker API ${MIN_API_VERSION} (Docker 1.13.1) to ${OUR_MAX_API_VERSION}: upgrade an older Docker Engine; for a newer one that refuses ${OUR_MAX_API_VERSION}, start dockerd with DOCKER_MIN_API_VERSION=${OUR_MAX_API_VERSION} or upgrade docker-cri`)],
+        info: undefined,
+      };
     }
     const socket = endpoint.kind === "unix" ? await explainSocket(endpoint.socketPath) : undefined;
     if (socket !== undefined) return { results: [fail("Docker", `cannot reach dockerd at ${endpoint.url}: ${socket.summary}`, socket.hint)], info: undefined };
