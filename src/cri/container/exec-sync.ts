@@ -36,7 +36,9 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
   if (request.cmd.length === 0) throw new CriError("InvalidArgument", "ExecSync needs a command");
   if (request.timeout < 0n) throw new CriError("InvalidArgument", `ExecSync timeout ${request.timeout} is negative`);
   checkCommand("ExecSync cmd", request.cmd);
-  const c = await locateContainer(deps, request.containerId, ctx.signal);
+  let c = await locateContainer(deps, request.containerId, ctx.signal);
+  // A refusal is never read from the cache: a container started a moment ago may be an event ahead of it.
+  if (c !== undefined && !c.state.running) c = await locateContainer(deps, c.id, ctx.signal, { fresh: true });
   if (c === undefined) throw new CriError("NotFound", `Container "${request.containerId}" not found`);
   if (!c.state.running) throw new CriError("FailedPrecondition", `Cannot exec in container "${c.id}": it is ${c.state.status}, not running`);
   const cmdText = JSON.stringify(request.cmd);
