@@ -29,9 +29,10 @@ export class ImagePuller {
   }
 
   /**
-   * Pulls `image` and returns its image ref: the repo digest of the pulled repository (else the first
-   * repo digest, else the image id), as cri-dockerd answers PullImage. `signal` detaches this caller
-   * only; the Docker pull stops when every caller waiting for it has gone.
+   * Pulls `image` and returns its image ref: Docker's image id of what was pulled (classic store: the
+   * config digest; containerd store: the manifest or index digest), the id ImageStatus, ListImages and
+   * the container RPCs give. `signal` detaches this caller only; the Docker pull stops when every
+   * caller waiting for it has gone.
    */
   async pull(image: string, auth: AuthConfig | undefined, signal: AbortSignal, log: Logger): Promise<string> {
     const ref = withDefaultTag(parseImageReference(image));

@@ -7,8 +7,9 @@ const parallelInspects = 8;
 
 /**
  * The `USER` of each image, by image id. `GET /images/json` does not carry the config, so ListImages
- * would need one inspect per image per call; but an image id is the digest of its config, so the
- * user of an id can never change and each id is inspected once. Entries of images that are gone are
+ * would need one inspect per image per call; but an image id is a content digest (of the config with
+ * the classic store, of the manifest or index, which names the config, with the containerd store),
+ * so the user of an id can never change and each id is inspected once. Entries of images that are gone are
  * dropped whenever a full list is seen.
  */
 export class ImageUserCache {
