@@ -13,7 +13,8 @@
  * is kept beside it. That directory is replaced at every run.
  *
  * Environment: DOCKER_CRI_ENGINES (comma-separated engine ids, default all), DOCKER_CRI_ENGINES_DIR
- * (where scripts/engines.sh unpacked them), DOCKER_CRI_ENGINE_TIMEOUT_MIN (per engine, default 30).
+ * (where scripts/engines.sh unpacked them), DOCKER_CRI_ENGINE_TIMEOUT_MIN (per engine, default 30),
+ * DOCKER_CRI_ENGINES_REPORT_DIR (instead of $TMPDIR/docker-cri-test-engines).
  * SIGINT/SIGTERM stop the running tests (their process group), dispose the private dockerd and end
  * the run with the table so far. Exits 1 when a test failed or an engine could not be run.
  */
@@ -30,7 +31,7 @@ import { parseTap, type TapCounts, type TapFailure } from "./tap-summary.js";
 
 const SYSTEM_SOCKET = "/var/run/docker.sock";
 const enginesDir = process.env.DOCKER_CRI_ENGINES_DIR ?? "/var/cache/docker-cri/engines";
-const reportDir = join(tmpdir(), "docker-cri-test-engines");
+const reportDir = process.env.DOCKER_CRI_ENGINES_REPORT_DIR ?? join(tmpdir(), "docker-cri-test-engines");
 const engineTimeoutMs = Number(process.env.DOCKER_CRI_ENGINE_TIMEOUT_MIN ?? "30") * 60_000;
 
 interface Row {
