@@ -80,6 +80,23 @@ export interface ContainerHostConfig {
   /** Undefined when Docker applies its defaults (the field is null), empty when nothing is masked. */
   readonly maskedPaths: readonly string[] | undefined;
   readonly readonlyPaths: readonly string[] | undefined;
+  /**
+   * The structured mounts the container was created with (`HostConfig.Mounts`); always there from an
+   * inspect, left out of a partial one built from a container summary.
+   */
+  readonly mounts?: readonly HostConfigMount[];
+}
+
+/** One of `HostConfig.Mounts`, with what the top-level `Mounts` does not say. */
+export interface HostConfigMount {
+  readonly type: string;
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+  /** `BindOptions.ReadOnlyForceRecursive` (API 1.44+). */
+  readonly readOnlyForceRecursive: boolean;
+  /** `ImageOptions.Subpath` of an image mount. */
+  readonly imageSubpath: string;
 }
 
 /** One network's endpoint (`NetworkSettings.Networks.<name>`), the only place API 1.52+ reports addresses. */
@@ -113,6 +130,8 @@ export interface ContainerMount {
   readonly propagation: string;
   /** Bind options as given ("ro,Z", "z", …). */
   readonly mode: string;
+  /** A volume's name; for an image mount, the image as it was given. */
+  readonly name: string;
 }
 
 /** `GET /containers/{id}/json`, narrowed to what sandboxes and containers need. */
@@ -210,6 +229,14 @@ export function parseContainerInspect(body: unknown): ContainerInspect {
       })),
       maskedPaths: host?.has("MaskedPaths") === true ? host.optStringArray("MaskedPaths") : undefined,
       readonlyPaths: host?.has("ReadonlyPaths") === true ? host.optStringArray("ReadonlyPaths") : undefined,
+      mounts: (host?.optObjectArray("Mounts") ?? []).map((m) => ({
+        type: m.optString("Type"),
+        source: m.optString("Source"),
+        target: m.optString("Target"),
+        readOnly: m.optBoolean("ReadOnly"),
+        readOnlyForceRecursive: m.optObject("BindOptions")?.optBoolean("ReadOnlyForceRecursive") ?? false,
+        imageSubpath: m.optObject("ImageOptions")?.optString("Subpath") ?? "",
+      })),
     },
     networkSettings: {
       networks: net === undefined ? {} : networks(net),
@@ -227,6 +254,7 @@ export function parseContainerInspect(body: unknown): ContainerInspect {
       rw: m.optBoolean("RW"),
       propagation: m.optString("Propagation"),
       mode: m.optString("Mode"),
+      name: m.optString("Name"),
     })),
   };
 }

@@ -24,6 +24,21 @@ describe("engineFeatures", () => {
     assert.deepEqual([f.bindReadOnlyOptions, f.recursiveReadOnly, f.imageVolumes, f.imageVolumeSubpath, f.cdi], [true, true, true, true, true]);
     assert.deepEqual(f.cdiSpecDirs, ["/etc/cdi", "/var/run/cdi"]);
   });
+  it("Docker 26.1 with CDI turned on (API 1.45): CDI, without the daemon's device list", () => {
+    const f = engineFeatures({ version: "26.1.5", apiVersion: "1.45", daemonApiVersion: "1.45" }, { ...info20, cdiSpecDirs: ["/etc/cdi"] });
+    assert.deepEqual([f.cdi, f.cdiDeviceList], [true, false]);
+    assert.equal(engineFeatures({ version: "24.0.9", apiVersion: "1.43", daemonApiVersion: "1.43" }, { ...info20, cdiSpecDirs: ["/etc/cdi"] }).cdi, false, "CDISpecDirs is API 1.44");
+  });
+  it("Docker 28.0 (API 1.48): image volumes with sub paths; the device list from API 1.50", () => {
+    const f = engineFeatures({ version: "28.0.4", apiVersion: "1.48", daemonApiVersion: "1.48" }, info28);
+    assert.deepEqual([f.imageVolumes, f.imageVolumeSubpath, f.cdiDeviceList], [true, true, false]);
+    assert.equal(engineFeatures({ version: "28.5.2", apiVersion: "1.51", daemonApiVersion: "1.51" }, info28).cdiDeviceList, true);
+  });
+  it("reads the CDI devices the daemon discovered, only those of the CDI driver", () => {
+    const info = parseInfo({ DockerRootDir: "/d", DiscoveredDevices: [{ Source: "cdi", ID: "vendor.com/gpu=0" }, { Source: "other", ID: "x" }, { Source: "cdi" }] });
+    assert.deepEqual(info.cdiDevices, ["vendor.com/gpu=0"]);
+    assert.deepEqual(info20.cdiDevices, []);
+  });
   it("features follow the API version we speak, not the daemon's newest", () => {
     const f = engineFeatures({ version: "28.5.2", apiVersion: "1.47", daemonApiVersion: "1.51" }, info28);
     assert.equal(f.imageVolumes, false);

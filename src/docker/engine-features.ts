@@ -28,25 +28,46 @@ export interface EngineFeatures {
   readonly bindReadOnlyOptions: boolean;
   /** Recursive read-only binds: the options above and a kernel with mount_setattr(2) (Linux 5.12). */
   readonly recursiveReadOnly: boolean;
-  /** Mounts of type "image" (image volumes, API 1.48, Docker 28). */
+  /** Mounts of type "image" (image volumes, API 1.48, Docker 28.0). */
   readonly imageVolumes: boolean;
-  /** `ImageOptions.Subpath` of an image mount (API 1.49, Docker 28.1). */
+  /**
+   * `ImageOptions.Subpath` of an image mount: it came with the image mount itself (moby#48798, Docker
+   * 28.0; the API 1.48 swagger has it, the 1.49 changelog adds nothing to image mounts).
+   */
   readonly imageVolumeSubpath: boolean;
   /**
    * CDI device requests (`DeviceRequests` with driver "cdi"): the daemon reports CDI spec directories
-   * (`CDISpecDirs`, API 1.46; empty when CDI is turned off, the default before Docker 28.2).
+   * (`CDISpecDirs`, API 1.44; empty when CDI is turned off, the default before Docker 28.2, which
+   * earlier releases turn on with `"features": {"cdi": true}`).
    */
   readonly cdi: boolean;
+  /** `GET /info` lists the CDI devices the daemon knows (`DiscoveredDevices`, API 1.50, Docker 28.2). */
+  readonly cdiDeviceList: boolean;
   readonly cdiSpecDirs: readonly string[];
   readonly kernelVersion: string;
 }
 
-/** The API versions each feature needs, as Docker's API changelog gives them. */
+/**
+ * The API versions each feature needs, as Docker's API changelog (api/docs/CHANGELOG.md) and swagger
+ * give them: 1.44 "BindOptions.ReadOnlyNonRecursive and BindOptions.ReadOnlyForceRecursive" and
+ * "GET /info now includes a CDISpecDirs field"; 1.48 "Mount of type image" (whose ImageOptions.Subpath
+ * the v1.48 swagger already has); 1.50 "GET /info now includes a DiscoveredDevices field".
+ */
 export const FEATURE_API_VERSIONS = {
   bindReadOnlyOptions: "1.44",
   imageVolumes: "1.48",
-  imageVolumeSubpath: "1.49",
-  cdi: "1.46",
+  imageVolumeSubpath: "1.48",
+  cdi: "1.44",
+  cdiDeviceList: "1.50",
+} as const;
+
+/** The first Docker release of each API version above, for messages. */
+export const FEATURE_DOCKER_RELEASES = {
+  bindReadOnlyOptions: "25",
+  imageVolumes: "28",
+  imageVolumeSubpath: "28",
+  cdi: "25",
+  cdiDeviceList: "28.2",
 } as const;
 
 export function engineFeatures(version: Pick<NegotiatedVersion, "version" | "apiVersion" | "daemonApiVersion">, info: DockerInfo): EngineFeatures {
@@ -63,6 +84,7 @@ export function engineFeatures(version: Pick<NegotiatedVersion, "version" | "api
     imageVolumes: atLeast(FEATURE_API_VERSIONS.imageVolumes),
     imageVolumeSubpath: atLeast(FEATURE_API_VERSIONS.imageVolumeSubpath),
     cdi: atLeast(FEATURE_API_VERSIONS.cdi) && info.cdiSpecDirs.length > 0,
+    cdiDeviceList: atLeast(FEATURE_API_VERSIONS.cdiDeviceList),
     cdiSpecDirs: info.cdiSpecDirs,
     kernelVersion: info.kernelVersion,
   };

@@ -3,7 +3,7 @@ export { compareApiVersions, minApiVersion } from "./api-version.js";
 export { ContainersApi } from "./containers-api.js";
 export type { ContainerCreateResult, ContainerListFilters, ContainerResourceUpdate, ReadOptions } from "./containers-api.js";
 export { parseContainerInspect } from "./container-inspect.js";
-export type { ContainerConfig, ContainerHostConfig, ContainerInspect, ContainerMount, ContainerState, DeviceMapping, EndpointSettings, NetworkSettings, PortBinding } from "./container-inspect.js";
+export type { ContainerConfig, ContainerHostConfig, ContainerInspect, ContainerMount, HostConfigMount, ContainerState, DeviceMapping, EndpointSettings, NetworkSettings, PortBinding } from "./container-inspect.js";
 export { parseContainerList } from "./container-summary.js";
 export type { ContainerSummary } from "./container-summary.js";
 export { DockerClient } from "./docker-client.js";
@@ -14,7 +14,7 @@ export type { DockerDiskUsage, ImageDeleteRecord, PullProgress, PullRequest } fr
 export type { DockerImage, DockerImageConfig, DockerImageHistoryItem, DockerImageSummary } from "./image-types.js";
 export type { DockerClientOptions } from "./docker-client.js";
 export { parseEndpoint } from "./endpoint.js";
-export { FEATURE_API_VERSIONS, engineFeatures, imageStoreOf, kernelAtLeast } from "./engine-features.js";
+export { FEATURE_API_VERSIONS, FEATURE_DOCKER_RELEASES, engineFeatures, imageStoreOf, kernelAtLeast } from "./engine-features.js";
 export type { EngineFeatures, ImageStore } from "./engine-features.js";
 export { EngineState } from "./engine-state.js";
 export type { DockerEndpoint } from "./endpoint.js";

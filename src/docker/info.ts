@@ -22,8 +22,10 @@ export interface DockerInfo {
    * "io.containerd.snapshotter.v1"]; the classic graph drivers report their own details.
    */
   readonly driverStatus: readonly (readonly [string, string])[];
-  /** Where the daemon reads CDI specs (`CDISpecDirs`, API 1.46+); empty when CDI is off or the daemon is older. */
+  /** Where the daemon reads CDI specs (`CDISpecDirs`, API 1.44+); empty when CDI is off or the daemon is older. */
   readonly cdiSpecDirs: string[];
+  /** The fully-qualified names of the CDI devices the daemon found in those specs (`DiscoveredDevices`, API 1.50+). */
+  readonly cdiDevices: string[];
   readonly operatingSystem: string;
   readonly osType: string;
   readonly architecture: string;
@@ -51,6 +53,7 @@ export function parseInfo(body: unknown): DockerInfo {
     storageDriver: r.optString("Driver"),
     driverStatus: parsePairs(r.optRaw("DriverStatus")),
     cdiSpecDirs: r.optStringArray("CDISpecDirs"),
+    cdiDevices: r.optObjectArray("DiscoveredDevices").filter((d) => d.optString("Source") === "cdi").map((d) => d.optString("ID")).filter((id) => id !== ""),
     operatingSystem: r.optString("OperatingSystem"),
     osType: r.optString("OSType"),
     architecture: r.optString("Architecture"),

@@ -16,6 +16,7 @@ describe("errorForStatus", () => {
 
   it("tells state conflicts and a busy daemon from failures", () => {
     assert.equal(errorForStatus("update_container", 500, { message: "Cannot update container 1: cannot update a stopped container: unknown" }).kind, "FailedPrecondition");
+    assert.equal(errorForStatus("start_container", 500, { message: "CDI device injection failed: unresolvable CDI devices vendor.com/gpu=0" }).kind, "FailedPrecondition");
     assert.equal(errorForStatus("disk_usage", 500, { message: "a disk usage operation is already running" }).kind, "Unavailable");
     assert.equal(errorForStatus("start_container", 500, { message: "OCI runtime create failed" }).kind, "Internal");
   });

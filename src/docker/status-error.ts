@@ -25,7 +25,9 @@ export class DockerApiError extends Error {
 const nameConflict = /is already in use|already exists/i;
 // Docker answers 500 when a container stopped between a caller's check and an update (containerd no
 // longer has its task): a state conflict like a 409, not a daemon failure.
-const stateConflict = /cannot update a stopped container/i;
+// Docker also answers 500 when a container's CDI devices are defined by no spec it has (it resolves
+// them only at start, before API 1.50 it cannot list them in advance): the node lacks the device.
+const stateConflict = /cannot update a stopped container|unresolvable CDI devices/i;
 const goneReference = /^No such container: /;
 // Docker 20.10 runs one /system/df at a time and answers 500 to a second: busy, try again shortly.
 const busy = /a disk usage operation is already running/i;

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import type { Config } from "../config/index.js";
-import { FEATURE_API_VERSIONS, MIN_API_VERSION, OUR_MAX_API_VERSION, compareApiVersions, engineFeatures, parseEndpoint, type DockerClient, type DockerInfo, type EngineFeatures, type NegotiatedVersion } from "../docker/index.js";
+import { FEATURE_API_VERSIONS, FEATURE_DOCKER_RELEASES, MIN_API_VERSION, OUR_MAX_API_VERSION, compareApiVersions, engineFeatures, parseEndpoint, type DockerClient, type DockerInfo, type EngineFeatures, type NegotiatedVersion } from "../docker/index.js";
 import { errorMessage, hasKind } from "../errors/index.js";
 import type { CgroupLayout } from "../host/index.js";
 import { fail, ok, warn, type CheckResult } from "./doctor-check.js";
@@ -75,14 +75,14 @@ export function checkEngineFeatures(features: EngineFeatures): CheckResult[] {
         ? `available (BindOptions.ReadOnlyForceRecursive on kernel ${features.kernelVersion}), advertised in Status`
         : features.bindReadOnlyOptions
           ? `not available: needs Linux 5.12 or newer (mount_setattr), the kernel is ${features.kernelVersion || "unknown"}`
-          : `not available: ${needs(FEATURE_API_VERSIONS.bindReadOnlyOptions, "25")}`,
+          : `not available: ${needs(FEATURE_API_VERSIONS.bindReadOnlyOptions, FEATURE_DOCKER_RELEASES.bindReadOnlyOptions)}`,
     ],
     [
       "Image volumes",
       features.imageVolumes,
       features.imageVolumes
-        ? `available (mount type "image"${features.imageVolumeSubpath ? ", with sub paths" : `, without sub paths: they ${needs(FEATURE_API_VERSIONS.imageVolumeSubpath, "28.1")}`})`
-        : `not available: ${needs(FEATURE_API_VERSIONS.imageVolumes, "28")}`,
+        ? `available (mount type "image"${features.imageVolumeSubpath ? ", with sub paths" : `, without sub paths: they ${needs(FEATURE_API_VERSIONS.imageVolumeSubpath, FEATURE_DOCKER_RELEASES.imageVolumeSubpath)}`})`
+        : `not available: ${needs(FEATURE_API_VERSIONS.imageVolumes, FEATURE_DOCKER_RELEASES.imageVolumes)}`,
     ],
     [
       "CDI devices",
@@ -91,7 +91,7 @@ export function checkEngineFeatures(features: EngineFeatures): CheckResult[] {
         ? `available (spec directories ${features.cdiSpecDirs.join(", ")})`
         : compareApiVersions(api, FEATURE_API_VERSIONS.cdi) >= 0
           ? "not available: the engine reports no CDI spec directories (CDI is off; Docker 28.2 turns it on by default, earlier releases need \"features\": {\"cdi\": true})"
-          : `not available: ${needs(FEATURE_API_VERSIONS.cdi, "27")}`,
+          : `not available: ${needs(FEATURE_API_VERSIONS.cdi, FEATURE_DOCKER_RELEASES.cdi)}`,
     ],
   ];
   return rows.map(([name, available, text]) => (available || name === "Read-only mounts" ? ok(name, text) : warn(name, text)));

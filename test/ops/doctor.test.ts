@@ -136,7 +136,7 @@ describe("docker-cri doctor", () => {
       const run = await doctor([`--docker-endpoint=${engine.endpoint}`, "--network-plugin="]);
       assert.deepEqual(check(run, "Recursive read-only"), { status: "WARN", text: "not available: needs Docker API 1.44 (Docker 25); docker-cri speaks 1.41 with this engine" });
       assert.deepEqual(check(run, "Image volumes"), { status: "WARN", text: "not available: needs Docker API 1.48 (Docker 28); docker-cri speaks 1.41 with this engine" });
-      assert.deepEqual(check(run, "CDI devices"), { status: "WARN", text: "not available: needs Docker API 1.46 (Docker 27); docker-cri speaks 1.41 with this engine" });
+      assert.deepEqual(check(run, "CDI devices"), { status: "WARN", text: "not available: needs Docker API 1.44 (Docker 25); docker-cri speaks 1.41 with this engine" });
       assert.equal(check(run, "Read-only mounts").status, "ok");
       assert.match(check(run, "Image store").text, /^classic/);
     } finally {

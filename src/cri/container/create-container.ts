@@ -26,7 +26,8 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
     const pod = parseSandboxName(sandbox.name) ?? req.sandboxConfig?.metadata;
     if (pod === undefined) throw new CriError("Internal", `the sandbox's Docker name "${sandbox.name}" is not a pod sandbox name`);
     const linux = req.sandboxConfig?.linux;
-    const { body, privilegedMode } = await containerDockerConfig({
+    const engine = deps.engine();
+    const { body, privilegedMode, notes } = await containerDockerConfig({
       config: req.config,
       sandboxId: sandbox.id,
       sandboxRuntime: sandbox.hostConfig.runtime,
@@ -35,9 +36,11 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
       minOomScoreAdj: deps.minOomScoreAdj,
       capabilities: deps.capabilities,
       apparmorEnabled: deps.apparmorEnabled,
-      recursiveReadOnly: deps.engine().recursiveReadOnly,
+      engine,
       hostDevices: () => deps.hostDevices(),
     });
+    if (req.config.CDIDevices.length > 0 && engine.cdiDeviceList) await checkCdiDevices(deps, req.config.CDIDevices.map((d) => d.name), engine.cdiSpecDirs, ctx.signal);
+    for (const note of notes) ctx.log.warn({ container: req.metadata.name }, note);
     const name = makeContainerName(pod, req.metadata);
     const created = await deps.locks.run(`container-name:${name}`, () => createAppContainer(deps, name, body, ctx.signal, ctx.log), ctx.signal);
     if (created.warnings.length > 0) ctx.log.warn({ containerId: created.id, warnings: created.warnings }, "Docker warned while creating the container");
@@ -49,5 +52,18 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
   } catch (err) {
     const e = toCriError(err);
     throw new CriError(e.kind, `${what}: ${e.message}`, { cause: err });
+  }
+}
+
+/**
+ * Docker resolves CDI devices only when the container starts, so a device no spec defines would leave
+ * a container that can never start. Where Docker lists the devices it knows (API 1.50), an unknown
+ * one is refused here, before anything is created.
+ */
+async function checkCdiDevices(deps: ContainerDeps, names: readonly string[], specDirs: readonly string[], signal: AbortSignal): Promise<void> {
+  const known = new Set(await deps.cdiDevices(signal));
+  const missing = names.filter((n) => !known.has(n));
+  if (missing.length > 0) {
+    throw new CriError("FailedPrecondition", `Docker knows no CDI device ${missing.map((n) => `"${n}"`).join(", ")}: no CDI spec in ${specDirs.join(", ")} defines it`);
   }
 }

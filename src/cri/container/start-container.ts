@@ -42,7 +42,7 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
 
 /**
  * Docker's start failures carry runc's text; the commonest, a command that is not in the image,
- * is said plainly (Docker already answers it as a bad request).
+ * is said plainly (Docker already answers it as a bad request), and so is a CDI device no spec defines.
  */
 function startFailure(id: string, err: unknown): CriError {
   const e = toCriError(err);
@@ -50,10 +50,13 @@ function startFailure(id: string, err: unknown): CriError {
   const notFound = /exec: "([^"]*)": executable file not found in \$PATH/.exec(text);
   const noFile = /exec: "([^"]*)": (?:stat [^:]*: )?no such file or directory/.exec(text);
   const denied = /exec: "([^"]*)": permission denied/.exec(text);
+  // Docker before API 1.50 cannot list its CDI devices, so CreateContainer could not check them.
+  const cdi = /unresolvable CDI devices ([^\n]*)/.exec(text);
   let plain: string;
   if (notFound !== null) plain = `the executable "${notFound[1] ?? ""}" was not found in the container's $PATH`;
   else if (noFile !== null) plain = `the executable "${noFile[1] ?? ""}" does not exist in the container`;
   else if (denied !== null) plain = `the file "${denied[1] ?? ""}" is not executable in the container`;
+  else if (cdi !== null) plain = `no CDI spec in Docker's CDI spec directories defines the device ${cdi[1] ?? ""}`;
   else return new CriError(e.kind, `Cannot start container "${id}": ${e.message}`, { cause: err });
   return new CriError(e.kind, `Cannot start container "${id}": ${plain} (${text})`, { cause: err });
 }

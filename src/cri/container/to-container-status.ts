@@ -33,8 +33,21 @@ export async function toContainerStatus(deps: Pick<ContainerDeps, "images">, c: 
   // one of the mounts the container was created with.
   const addedSys = c.config.labels[privilegedModeLabel] === "host-capabilities";
   const mounts = c.mounts
-    .filter((m) => m.type === "bind" && !(addedSys && m.destination === "/sys" && m.source === "/sys"))
-    .map((m) => ({ containerPath: m.destination, hostPath: m.source, readonly: !m.rw, selinuxRelabel: /z/i.test(m.mode), propagation: criPropagation(m.propagation) }));
+    .filter((m) => (m.type === "bind" || m.type === "image") && !(addedSys && m.destination === "/sys" && m.source === "/sys"))
+    .map((m) => {
+      const asked = c.hostConfig.mounts?.find((h) => h.type === m.type && h.target === m.destination);
+      // An image volume is reported as the kubelet gave it: the image (Docker's Name), no host path
+      // (Docker's Source is where it mounted the image's layers), read-only, and its sub path.
+      if (m.type === "image") return { containerPath: m.destination, hostPath: "", readonly: true, image: { image: m.name }, imageSubPath: asked?.imageSubpath ?? "" };
+      return {
+        containerPath: m.destination,
+        hostPath: m.source,
+        readonly: !m.rw,
+        recursiveReadOnly: asked?.readOnlyForceRecursive ?? false,
+        selinuxRelabel: /z/i.test(m.mode),
+        propagation: criPropagation(m.propagation),
+      };
+    });
 
   let reason = "";
   let message = c.state.error;

@@ -22,7 +22,7 @@ function input(init: Init, over: Partial<ContainerDockerConfigInput> = {}): Cont
     minOomScoreAdj: -1000,
     capabilities: fullHost,
     apparmorEnabled: true,
-    recursiveReadOnly: false,
+    engine: { dockerVersion: "20.10.24", apiVersion: "1.41", kernelVersion: "6.1.0", bindReadOnlyOptions: false, recursiveReadOnly: false, imageVolumes: false, imageVolumeSubpath: false, cdi: false },
     hostDevices: () => Promise.resolve(["/dev/kvm", "/dev/vda"]),
     ...over,
   };
@@ -141,9 +141,33 @@ describe("ContainerConfig → Docker create body", () => {
     await assert.rejects(opts(legacy("weird")), /Invalid AppArmor profile "weird"/);
   });
 
-  it("uses structured binds for recursive read-only where Docker has them", async () => {
-    const { body } = await containerDockerConfig(input({ mounts: [{ hostPath: "/h", containerPath: "/c", readonly: true, recursiveReadOnly: true }] }, { recursiveReadOnly: true }));
-    assert.deepEqual(hostConfig(body).Mounts, [{ Type: "bind", Source: "/h", Target: "/c", ReadOnly: true, BindOptions: { ReadOnlyForceRecursive: true } }]);
-    await assert.rejects(containerDockerConfig(input({ mounts: [{ hostPath: "/h", containerPath: "/c", recursiveReadOnly: true }] }, { recursiveReadOnly: true })), /needs readonly set and private propagation/);
+  it("sends structured mounts beside the bind strings, and passes the mount notes on", async () => {
+    const docker28 = { dockerVersion: "28.5.2", apiVersion: "1.51", kernelVersion: "6.18.0", bindReadOnlyOptions: true, recursiveReadOnly: true, imageVolumes: true, imageVolumeSubpath: true, cdi: true };
+    const { body, notes } = await containerDockerConfig(
+      input(
+        {
+          mounts: [
+            { hostPath: "/rw", containerPath: "/rw" },
+            { hostPath: "/h", containerPath: "/c", readonly: true, recursiveReadOnly: true },
+            { hostPath: "/z", containerPath: "/z", readonly: true, selinuxRelabel: true },
+          ],
+        },
+        { engine: docker28 },
+      ),
+    );
+    assert.deepEqual(hostConfig(body).Binds, ["/rw:/rw", "/z:/z:ro,Z"]);
+    assert.deepEqual(hostConfig(body).Mounts, [{ Type: "bind", Source: "/h", Target: "/c", ReadOnly: true, BindOptions: { ReadOnlyForceRecursive: true, CreateMountpoint: true } }]);
+    assert.equal(notes.length, 1);
+    const plain = await containerDockerConfig(input({ mounts: [{ hostPath: "/rw", containerPath: "/rw" }] }));
+    assert.equal(hostConfig(plain.body).Mounts, undefined, "no Mounts field when every mount is a bind string");
+    await assert.rejects(containerDockerConfig(input({ mounts: [{ hostPath: "/h", containerPath: "/c", recursiveReadOnly: true }] }, { engine: docker28 })), /needs readonly set and private propagation/);
+  });
+
+  it("asks Docker's CDI driver for CDI devices where the engine has CDI, and refuses them elsewhere", async () => {
+    const cdiEngine = { dockerVersion: "28.5.2", apiVersion: "1.51", kernelVersion: "6.18.0", bindReadOnlyOptions: true, recursiveReadOnly: true, imageVolumes: true, imageVolumeSubpath: true, cdi: true };
+    const { body } = await containerDockerConfig(input({ CDIDevices: [{ name: "vendor.com/gpu=0" }] }, { engine: cdiEngine }));
+    assert.deepEqual(hostConfig(body).DeviceRequests, [{ Driver: "cdi", DeviceIDs: ["vendor.com/gpu=0"] }]);
+    assert.equal(hostConfig((await containerDockerConfig(input({}, { engine: cdiEngine }))).body).DeviceRequests, undefined);
+    await assert.rejects(containerDockerConfig(input({ CDIDevices: [{ name: "vendor.com/gpu=0" }] })), /reports no CDI spec directories/);
   });
 });

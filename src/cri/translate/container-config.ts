@@ -1,7 +1,8 @@
 import { CriError } from "../../errors/index.js";
 import { NamespaceMode, type ContainerConfig, type NamespaceOption } from "../../gen/index.js";
 import type { CapabilityEnvironment } from "./capabilities.js";
-import { containerDevices, containerMounts } from "./container-mounts.js";
+import { cdiDeviceRequests, type CdiEngine } from "./cdi-devices.js";
+import { containerDevices, containerMounts, type MountEngine } from "./container-mounts.js";
 import { dockerOomScoreAdj, dockerResources } from "./container-resources.js";
 import { containerSecurity, type PrivilegedMode } from "./container-security.js";
 import { containerLogPathLabel, containerTypeContainer, containerTypeLabel, extractLabels, makeLabels, privilegedModeLabel, sandboxIdLabel } from "./labels.js";
@@ -36,8 +37,8 @@ export interface ContainerDockerConfigInput {
   readonly minOomScoreAdj: number;
   readonly capabilities: CapabilityEnvironment;
   readonly apparmorEnabled: boolean;
-  /** Docker API ≥ 1.44: recursive read-only binds. */
-  readonly recursiveReadOnly: boolean;
+  /** What the engine can do (mount kinds, CDI), for what is sent and for the refusals' messages. */
+  readonly engine: MountEngine & CdiEngine;
   readonly hostDevices: () => Promise<readonly string[]>;
   readonly readProfile?: (path: string) => Promise<string>;
 }
@@ -46,6 +47,8 @@ export interface ContainerDockerConfig {
   /** The body of `POST /containers/create`. */
   readonly body: Record<string, unknown>;
   readonly privilegedMode: PrivilegedMode;
+  /** Where Docker will do something other than what was asked (see containerMounts), for the log. */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -59,7 +62,7 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
   const { config } = input;
   const linux = config.linux;
   const sc = linux?.securityContext;
-  if (config.CDIDevices.length > 0) throw new CriError("InvalidArgument", "Invalid container config: CDI devices are not supported by Docker through docker-cri");
+  const deviceRequests = cdiDeviceRequests(config.CDIDevices, input.engine);
 
   const labels = makeLabels(config.labels, config.annotations);
   labels[containerTypeLabel] = containerTypeContainer;
@@ -81,7 +84,7 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
     ...(input.readProfile === undefined ? {} : { readProfile: input.readProfile }),
   });
   if (security.privilegedMode === "host-capabilities") labels[privilegedModeLabel] = security.privilegedMode;
-  const mounts = containerMounts(config.mounts, { recursiveReadOnly: input.recursiveReadOnly });
+  const mounts = containerMounts(config.mounts, input.engine);
   const userDevices = containerDevices(config.devices);
   const userDevicePaths = new Set(userDevices.map((d) => d.PathInContainer));
 
@@ -92,6 +95,7 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
     ...(mounts.mounts.length > 0 ? { Mounts: mounts.mounts } : {}),
     // The container's own devices win over a privileged container's copy of the same host node.
     Devices: [...security.devices.filter((d) => !userDevicePaths.has(d.PathInContainer ?? "")), ...userDevices],
+    ...(deviceRequests.length > 0 ? { DeviceRequests: deviceRequests } : {}),
     ...dockerResources(linux?.resources),
     OomScoreAdj: dockerOomScoreAdj(linux?.resources, input.minOomScoreAdj),
     CgroupParent: input.cgroupParent,
@@ -116,7 +120,7 @@ export async function containerDockerConfig(input: ContainerDockerConfigInput): 
   if (config.args.length > 0) body.Cmd = [...config.args];
   if (security.user !== "") body.User = security.user;
   if (stopSignal !== "") body.StopSignal = stopSignal;
-  return { body, privilegedMode: security.privilegedMode };
+  return { body, privilegedMode: security.privilegedMode, notes: mounts.notes };
 }
 
 /**
