@@ -29,8 +29,9 @@ export async function imageStatus(deps: Pick<ImageHandlerDeps, "images" | "pinne
   }
   const user = imageUser(img.config.user);
   deps.users.remember(img.id, user);
-  const names = imageNames(img, deps.engine().imageStore);
-  const size = await listedSize(deps.images, img, ctx.signal);
+  const store = deps.engine().imageStore;
+  const names = imageNames(img, store);
+  const size = await listedSize(deps.images, img, store, ctx.signal);
   const image = toCriImage({ id: img.id, size }, names, user, deps.pinned.isPinned(names.repoTags, names.repoDigests));
   if (!request.verbose) return { image };
   const history = await deps.images.history(img.id, ctx.signal);

@@ -74,14 +74,15 @@ async function byDigest(deps: ListDeps, ref: ImageReference, signal: AbortSignal
     if (hasKind(err, "NotFound")) return [];
     throw err;
   }
-  const names = imageNames(img, deps.engine().imageStore);
+  const store = deps.engine().imageStore;
+  const names = imageNames(img, store);
   const named = names.repoDigests.some((d) => {
     const parsed = tryParseImageReference(d);
     return parsed !== undefined && sameReference(parsed, ref);
   });
   if (!named) return [];
   deps.users.remember(img.id, imageUser(img.config.user));
-  return [{ id: img.id, size: await listedSize(deps.images, img, signal), names }];
+  return [{ id: img.id, size: await listedSize(deps.images, img, store, signal), names }];
 }
 
 /** Inspects each id (a few at a time); an image removed meanwhile is left out. */
