@@ -1,13 +1,21 @@
 import { CriError } from "../errors/index.js";
 import { JsonObjectReader } from "./parse.js";
 
-/** One entry of `GET /images/json`. */
+/**
+ * One entry of `GET /images/json`, as Docker gives it; src/cri/image/image-names.ts reads the names
+ * the same way for both image stores.
+ */
 export interface DockerImageSummary {
-  /** "sha256:…" */
+  /** "sha256:…": the config digest (classic store) or the manifest or index digest (containerd store). */
   readonly id: string;
-  /** Familiar references ("busybox:latest", "127.0.0.1:5000/x:v1"); Docker < 1.13 listed "<none>:<none>". */
+  /**
+   * Familiar references ("busybox:latest", "127.0.0.1:5000/x:v1"); Docker < 1.13 listed "<none>:<none>".
+   * The containerd store (Docker 26, 28) also lists here the name a pull by digest gave ("x@sha256:…").
+   */
   readonly repoTags: string[];
+  /** The containerd store lists the digest of one of the image's names only (inspect gives one per name). */
   readonly repoDigests: string[];
+  /** Bytes on disk: the unpacked layers (classic), compressed content plus unpacked snapshots (containerd store). */
   readonly size: number;
   readonly labels: Record<string, string>;
 }
@@ -33,6 +41,7 @@ export interface DockerImage {
   readonly id: string;
   readonly repoTags: string[];
   readonly repoDigests: string[];
+  /** The unpacked layers on both stores; with the containerd store less than the list's `size` (no compressed content). */
   readonly size: number;
   /** RFC 3339 with nanoseconds, as Docker writes it; "" when unknown. */
   readonly created: string;
