@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
@@ -71,6 +71,8 @@ describe(`container engine features`, () => {
   let started = false;
   const tmpfsMounts: string[] = [];
   const specFiles: string[] = [];
+  /** Spec directories this test had to create (an engine's default /etc/cdi may not exist), removed afterwards. */
+  const createdDirs: string[] = [];
 
   before(async () => {
     engine = await readEngine();
@@ -80,6 +82,7 @@ describe(`container engine features`, () => {
   after(async () => {
     for (const m of tmpfsMounts) await run("umount", [m]).catch(() => undefined);
     for (const f of specFiles) await rm(f, { force: true });
+    for (const d of createdDirs.reverse()) await rmdir(d).catch(() => undefined); // only if still empty
     if (started) await r.close();
   });
 
@@ -206,7 +209,8 @@ describe(`container engine features`, () => {
     }
     // A harmless device: /dev/null under a test-only name, in a spec of its own, removed afterwards.
     const dir = engine.cdiSpecDirs[0] ?? "";
-    await mkdir(dir, { recursive: true });
+    const madeDir = await mkdir(dir, { recursive: true });
+    if (madeDir !== undefined) for (let d = dir; d.length >= madeDir.length; d = dirname(d)) createdDirs.unshift(d);
     const specFile = join(dir, `docker-cri-test-${tag}.json`);
     specFiles.push(specFile);
     const spec = { cdiVersion: "0.6.0", kind: "docker-cri.test/null", devices: [{ name: `null${tag}`, containerEdits: { deviceNodes: [{ path: node, hostPath: "/dev/null", type: "c", major: 1, minor: 3 }] } }] };
