@@ -35,15 +35,18 @@ describe("parseTap", () => {
   let dir: string;
   let file: string;
   let summary: TapSummary;
+  let broken: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "docker-cri-tap-"));
     file = join(dir, "sample.test.mjs");
     await writeFile(file, SAMPLE);
+    broken = join(dir, "broken.test.mjs");
+    await writeFile(broken, "const a = 1;\nconst a = 2;\n");
     const tap = join(dir, "out.tap");
     // Without NODE_TEST_CONTEXT: inherited from this test run, it makes the inner run report to us.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_TEST_CONTEXT"));
-    await run(process.execPath, ["--test", "--test-reporter=tap", `--test-reporter-destination=${tap}`, file], { env }).catch(() => undefined);
+    await run(process.execPath, ["--test", "--test-reporter=tap", `--test-reporter-destination=${tap}`, file, broken], { env }).catch(() => undefined);
     summary = parseTap(await readFile(tap, "utf8"));
   });
   after(async () => {
@@ -51,12 +54,14 @@ describe("parseTap", () => {
   });
 
   it("reads the closing counts", () => {
-    assert.deepEqual(summary.counts, { tests: 8, pass: 1, fail: 3, cancelled: 2, skipped: 1, todo: 1 });
+    assert.deepEqual(summary.counts, { tests: 9, pass: 1, fail: 4, cancelled: 2, skipped: 1, todo: 1 });
   });
 
   it("lists each failed test once, with its path and the first line of its error", () => {
-    const rows = summary.failures.map((f) => [f.path.filter((p) => p !== file).join(" > "), f.error]);
+    const rows = summary.failures.map((f) => [f.path.filter((p) => p !== file).join(" > ").replace(broken, "broken file"), f.error]);
     assert.deepEqual(rows, [
+      // Files run in name order: broken.test.mjs first.
+      ["broken file", "SyntaxError: Identifier 'a' has already been declared"],
       ["suite # one > fails", "one isn't two"],
       ["suite # one > inner > multi", "first line"],
       ["suite # one > differs", "Expected values to be strictly equal: actual 'bridge', expected 'default'"],

@@ -47,6 +47,11 @@ export function parseTap(text: string): TapSummary {
   const names: string[] = [];
   /** The failures found under the open subtest at depth d - 1, by d. */
   const below: TapFailure[][] = [[]];
+  /**
+   * A test file whose process dies (a syntax error, an uncaught exception) fails with just "test
+   * failed"; its stderr comes before its result as top-level `# ` comments. The first error line.
+   */
+  let fileError = "";
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
@@ -76,13 +81,14 @@ export function parseTap(text: string): TapSummary {
       const path = [...names.slice(0, depth), unescapeName(point[2] ?? "")];
       const cancelled = children.filter((f) => f.cancelled === true);
       if (children.length === 0) {
-        here.push({ path, error: yaml.error });
+        here.push({ path, error: depth === 0 && yaml.error === "test failed" && fileError !== "" ? fileError : yaml.error });
       } else if (yaml.failureType === "hookFailed" && cancelled.length > 0) {
         // One line for the hook, not one per test it cancelled.
         here.push(...children.filter((f) => f.cancelled !== true), { path, error: `${yaml.error} (hook failed; ${cancelled.length} test${cancelled.length === 1 ? "" : "s"} cancelled)` });
       } else {
         here.push(...children);
       }
+      if (depth === 0) fileError = "";
       if (yaml.failureType === "cancelledByParent") {
         const last = here.pop();
         if (last !== undefined) here.push({ ...last, cancelled: true });
@@ -90,6 +96,15 @@ export function parseTap(text: string): TapSummary {
       continue;
     }
 
+    if (depth === 0 && body.startsWith("# ")) {
+      if (fileError === "") {
+        const thrown = /^# ((?:\w+ )?(?:\w*Error|Exception)\b.*)$/.exec(body);
+        if (thrown?.[1] !== undefined) fileError = thrown[1];
+      } else if (fileError.endsWith(":")) {
+        // "Transform failed with 1 error:" and the error itself on the next line.
+        fileError = `${fileError} ${body.slice(2).trim()}`;
+      }
+    }
     if (depth === 0) {
       const count = /^# (\w+) (\d+)$/.exec(body);
       const key = count?.[1] ?? "";
