@@ -133,7 +133,9 @@ export async function createPrivateDockerd(options: PrivateDockerdOptions = {}):
       );
       const child = proc;
       exited = new Promise((resolve) => { child.once("exit", () => { resolve(); }); });
-      if (!(await self.answers(30_000))) throw new Error(`the private dockerd did not answer within 30 s:\n${await self.log()}`);
+      // Generous: a restart on a loaded machine, with containers to clean up after, was seen to take
+      // over 30 s before its managed containerd answered (test/soak).
+      if (!(await self.answers(120_000))) throw new Error(`the private dockerd did not answer within 120 s:\n${await self.log()}`);
     },
     async stop() {
       const child = proc;
