@@ -146,6 +146,17 @@ describe(`container engine features`, () => {
     assert.deepEqual([reported?.hostPath, reported?.readonly, reported?.recursiveReadOnly], [dir, true, false]);
   });
 
+  it("a read-only mount with SELinux relabelling stays a \"ro,Z\" bind string, which Docker 25+ makes recursive where the kernel allows it", async () => {
+    const pod = await r.pod("roz");
+    const dir = await hostDirWithSubmount("roz");
+    const id = await r.run(pod, r.container("roz", { mounts: [{ hostPath: dir, containerPath: "/roz", readonly: true, selinuxRelabel: true }] }));
+    const binds = field(await inspect(id), "HostConfig", "Binds");
+    assert.ok(Array.isArray(binds) && binds.includes(`${dir}:/roz:ro,Z`), `binds: ${JSON.stringify(binds)}`);
+    assert.equal(await writable(id, "/roz/top"), false);
+    // Docker's structured mounts cannot relabel, so this one case cannot be non-recursive on API 1.44+.
+    assert.equal(await writable(id, "/roz/sub/x"), !engine.recursiveReadOnly, "below it: writable only where Docker's ro is not recursive");
+  });
+
   it("a read-write mount is still a bind string, writable below and at its top", async () => {
     const pod = await r.pod("rw");
     const dir = await hostDirWithSubmount("rw");
