@@ -340,13 +340,20 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
       sample = { rss: await rssKiB(pid), fds: await openFds(pid) };
     })();
 
-    await sleep(durationMs);
-    await faults;
-    const pid = current()?.proc.pid ?? 0;
-    const end = { rss: await rssKiB(pid), fds: await openFds(pid) };
-    stopping = true;
-    await Promise.all([...kubelet, churn, reconcile]);
-    for (const h of hogs.splice(0)) h.kill("SIGKILL");
+    // The loops run until `stopping`: whatever fails below (a fault that cannot be injected), they stop,
+    // or they would keep the test process alive long after its timeout.
+    const loops = [...kubelet, churn, reconcile];
+    let end: { rss: number; fds: number };
+    try {
+      await Promise.all([sleep(durationMs), faults]);
+      const pid = current()?.proc.pid ?? 0;
+      end = { rss: await rssKiB(pid), fds: await openFds(pid) };
+    } finally {
+      stopping = true;
+      for (const h of hogs.splice(0)) h.kill("SIGKILL");
+      await Promise.allSettled(loops);
+    }
+    await Promise.all(loops);
 
     // Every pod's and container's state as CRI reports it, against Docker's inspect.
     const sandboxes = (await cri.call(RuntimeService.method.listPodSandbox, { filter: { labelSelector: run.selector } }, { deadlineMs })).items;
