@@ -1,4 +1,9 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { connect, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Writable } from "node:stream";
@@ -80,6 +85,49 @@ describe("followPullProgress", () => {
     );
     assert.equal(out.messages, 3);
     assert.equal(ac.signal.aborted, false);
+  });
+
+  it("reads what arrived while this process was starved before it calls the pull stalled", async () => {
+    // Docker's messages come over a socket. A message sent while this process got no CPU (a loaded
+    // node) waits in the socket, and in the next turn of the event loop timers run before I/O: the
+    // watchdog, due meanwhile, must not decide from the silence it saw before reading that message.
+    // The starvation is played by blocking the loop in a check-phase callback, as a descheduled
+    // process is held anywhere in its loop.
+    const dir = await mkdtemp(join(tmpdir(), "pull-progress-"));
+    const server = createServer();
+    await new Promise<void>((res) => server.listen(join(dir, "docker.sock"), res));
+    const accepted = once(server, "connection") as Promise<[Socket]>; // "connection" passes the accepted socket
+    const docker = connect(join(dir, "docker.sock"));
+    await once(docker, "connect");
+    const [peer] = await accepted;
+    const starve = (): void => {
+      docker.end("2\n3\n");
+      const until = performance.now() + 600;
+      while (performance.now() < until) {
+        // held off the CPU for twice the deadline, with the pull's last messages in the socket
+      }
+    };
+    async function* fromSocket(): AsyncGenerator<PullProgress> {
+      for await (const chunk of peer) {
+        for (const line of String(chunk).split("\n").filter((l) => l !== "")) {
+          if (line === "1") setImmediate(starve);
+          yield msg("Downloading", "abc", line);
+        }
+      }
+    }
+    try {
+      const ac = new AbortController();
+      const { log } = capture();
+      docker.write("1\n");
+      const out = await followPullProgress(fromSocket(), watch(ac, log, 300));
+      assert.equal(out.messages, 3);
+      assert.equal(out.last, "Downloading abc: 3");
+      assert.equal(ac.signal.aborted, false);
+    } finally {
+      docker.destroy();
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("stalls again once extraction is over and the next layer hangs", async () => {

@@ -29,6 +29,12 @@ export interface PullOutcome {
  * A layer that is being extracted is alive even when Docker says nothing for a while: extraction of
  * a large layer reports little, and cancelling it would only restart the same work on the next try.
  * So the deadline is only enforced while no layer's latest status is "Extracting".
+ *
+ * The deadline is the registry's silence, not ours: when this process was descheduled (a loaded
+ * node) or its event loop busy for longer than the deadline, messages Docker sent meanwhile wait
+ * unread in the socket, and timers run before I/O in a turn of the loop. So a deadline found passed is
+ * checked again after the loop has read what arrived (setImmediate runs after the poll phase), and
+ * only then cancels.
  */
 export async function followPullProgress(messages: AsyncIterable<PullProgress>, watch: PullWatch): Promise<PullOutcome> {
   const layers = new Map<string, string>();
@@ -37,11 +43,17 @@ export async function followPullProgress(messages: AsyncIterable<PullProgress>, 
   let lastAt = performance.now();
   let stalled: CriError | undefined;
 
-  const check = (): void => {
+  let confirm: NodeJS.Immediate | undefined;
+  const check = (confirmed = false): void => {
+    confirm = undefined;
     const quietMs = performance.now() - lastAt;
     const extracting = [...layers.values()].some((status) => status === "Extracting");
     if (quietMs < watch.progressDeadlineMs || extracting) {
       stallTimer = setTimeout(check, extracting ? watch.progressDeadlineMs : watch.progressDeadlineMs - quietMs);
+      return;
+    }
+    if (!confirmed) {
+      confirm = setImmediate(check, true);
       return;
     }
     const lastText = last === undefined ? "none" : `"${describeProgress(last)}"`;
@@ -70,6 +82,7 @@ export async function followPullProgress(messages: AsyncIterable<PullProgress>, 
     throw stalled ?? err;
   } finally {
     clearTimeout(stallTimer);
+    clearImmediate(confirm);
     clearInterval(logTimer);
   }
   if (stalled !== undefined) throw stalled;
