@@ -28,7 +28,7 @@ const resumeMs = 2_000;
 
 describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
   let dockerd: PrivateDockerd;
-  let daemon: Daemon;
+  let daemon: Daemon | undefined;
   let cri: CriClient;
   let run: SandboxRun;
   let logDirectory: string;
@@ -46,9 +46,17 @@ describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
     await mkdir(logDirectory, { recursive: true });
   });
   after(async () => {
-    await daemon.stop();
-    await daemon.cleanup();
-    await dockerd.dispose();
+    // before() can fail between the private dockerd's start and docker-cri's (a start-up past the test
+    // kit's bound on a loaded machine): the dockerd must go all the same, or it keeps this file's
+    // process, and with it the whole npm test, from ever exiting.
+    try {
+      if (daemon !== undefined) {
+        await daemon.stop();
+        await daemon.cleanup();
+      }
+    } finally {
+      await dockerd.dispose();
+    }
   });
 
   const runtimeReady = async (): Promise<{ ready: boolean; reason: string; message: string; ms: number }> => {
@@ -90,7 +98,7 @@ describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
 
   /** Times (ms since the epoch) of the state cache's "synced with Docker" log lines so far. */
   const cacheSyncs = (): number[] =>
-    daemon.stderr().split("\n").filter((l) => l.includes("Container state cache synced with Docker")).map((l) => Date.parse(String((JSON.parse(l) as { time?: string }).time)));
+    (daemon?.stderr() ?? "").split("\n").filter((l) => l.includes("Container state cache synced with Docker")).map((l) => Date.parse(String((JSON.parse(l) as { time?: string }).time)));
 
   const waitFor = async <T>(get: () => T | undefined, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
