@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { status as grpcStatus } from "@grpc/grpc-js";
@@ -30,12 +31,13 @@ function alive(pid: number): boolean {
 
 /**
  * Starts a host `sleep` that gets exactly `pid`: the kernel gives the next fork ns_last_pid + 1, and
- * other processes forking meanwhile may take it first, so this tries a few times.
+ * other processes forking meanwhile may take it first, so this tries a few times. The write and the
+ * fork happen in one turn of the event loop, so that only other processes' forks can come between.
  */
 async function hostProcessWithPid(pid: number): Promise<ChildProcess | undefined> {
   for (let attempt = 0; attempt < 50; attempt++) {
     if (alive(pid)) return undefined;
-    await writeFile("/proc/sys/kernel/ns_last_pid", String(pid - 1));
+    writeFileSync("/proc/sys/kernel/ns_last_pid", String(pid - 1));
     const child = spawn("sleep", ["300"], { stdio: "ignore" });
     if (child.pid === pid) return child;
     child.kill("SIGKILL");
@@ -62,12 +64,19 @@ describe("ExecSync timeout kills only the container's processes", { timeout: 180
   });
 
   it("a pid reused by a host process after the exec ended is refused, and the host process lives", async () => {
-    // In a host-PID pod the shell's $$ is its host pid.
-    const out = await r.exec(id, ["sh", "-c", "echo $$"]);
-    const pid = Number(out.stdout.trim());
-    assert.ok(Number.isInteger(pid) && pid > 1, `exec printed "${out.stdout}"`);
-    const impostor = await hostProcessWithPid(pid);
-    assert.ok(impostor !== undefined, `could not start a host process with pid ${pid}`);
+    // In a host-PID pod the shell's $$ is its host pid. On a busy host another process can take that
+    // pid before we do (it is then in use, and not ours to hand out): try again with a new exec's pid.
+    const tried: number[] = [];
+    let pid = 0;
+    let impostor: ChildProcess | undefined;
+    while (impostor === undefined && tried.length < 10) {
+      const out = await r.exec(id, ["sh", "-c", "echo $$"]);
+      pid = Number(out.stdout.trim());
+      assert.ok(Number.isInteger(pid) && pid > 1, `exec printed "${out.stdout}"`);
+      tried.push(pid);
+      impostor = await hostProcessWithPid(pid);
+    }
+    assert.ok(impostor !== undefined, `could not start a host process with any of the exec pids ${tried.join(", ")}`);
     spawned.push(impostor);
     // Same namespace as the container: only the cgroup check can tell.
     assert.equal(await readFile(`/proc/${pid}/ns/pid`, "utf8").catch(() => "n/a"), await readFile("/proc/self/ns/pid", "utf8").catch(() => "n/a"));
