@@ -1,6 +1,6 @@
 /**
- * Runs docker-cri as a real child process (from source, through tsx) on a temp socket and root
- * directory, the way an operator would start it; tests talk to it over the socket.
+ * Runs docker-cri as a real child process (from source, bundled as daemon-entry.ts explains) on a
+ * temp socket and root directory, the way an operator would start it; tests talk to it over the socket.
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { access, mkdtemp, rm } from "node:fs/promises";
@@ -9,10 +9,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { criClient, type CriClient } from "./cri-client.js";
+import { daemonNodeArgs } from "./daemon-entry.js";
 import { DEFAULT_DOCKER_SOCKET } from "./docker-api.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const mainTs = join(repoRoot, "src", "main.ts");
 
 export interface DaemonOptions {
   /**
@@ -59,7 +59,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, "--metrics-bind-address")) args.push("--metrics-bind-address=127.0.0.1:0");
   if (!hasFlag(args, "--network-plugin")) args.push("--network-plugin=");
   if (!hasFlag(args, "--docker-endpoint")) args.push(`--docker-endpoint=unix://${DEFAULT_DOCKER_SOCKET}`);
-  const nodeArgs = ["--import", "tsx", mainTs, ...args];
+  const nodeArgs = [...(await daemonNodeArgs()), ...args];
   const cmd = opts.wrap ? opts.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const proc = spawn(cmd.command, cmd.args, {
     cwd: repoRoot,

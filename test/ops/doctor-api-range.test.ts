@@ -5,17 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startFakeEngine, type FakeEngineOptions } from "../fakes/fake-engine.js";
 import { repoRoot } from "../kit/daemon.js";
+import { daemonNodeArgs } from "../kit/daemon-entry.js";
 
 /** The doctor's "Docker" line and the hint line under it. */
 async function dockerCheck(options: FakeEngineOptions): Promise<{ code: number; line: string; hint: string; endpoint: string }> {
+  const nodeArgs = await daemonNodeArgs();
   const engine = await startFakeEngine([], options);
   try {
     const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(process.execPath, ["--import", "tsx", join(repoRoot, "src", "main.ts"), "doctor", `--docker-endpoint=${engine.endpoint}`], { cwd: repoRoot, timeout: 60_000 }, (err, stdout) => {
+      execFile(process.execPath, [...nodeArgs, "doctor", `--docker-endpoint=${engine.endpoint}`], { cwd: repoRoot, timeout: 60_000 }, (err, stdout) => {
         resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : -1, out: stdout });
       });
     });

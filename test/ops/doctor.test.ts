@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
 import { repoRoot } from "../kit/daemon.js";
+import { daemonNodeArgs } from "../kit/daemon-entry.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
 
 interface DoctorRun {
@@ -21,9 +22,10 @@ interface DoctorRun {
   readonly checks: Map<string, { status: string; text: string }>;
 }
 
-function doctor(args: string[]): Promise<DoctorRun> {
+async function doctor(args: string[]): Promise<DoctorRun> {
+  const nodeArgs = await daemonNodeArgs();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", "tsx", join(repoRoot, "src", "main.ts"), "doctor", ...args], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, "doctor", ...args], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
       if (code === -1) {
         reject(new Error(`doctor did not run: ${err?.message ?? ""}\n${stderr}`));

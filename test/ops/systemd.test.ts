@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { RuntimeService } from "../../src/gen/index.js";
 import { criClient } from "../kit/cri-client.js";
 import { repoRoot, startDaemon } from "../kit/daemon.js";
+import { daemonNodeArgs } from "../kit/daemon-entry.js";
 import { startNotifySink, type NotifySink } from "./kit/notify-sink.js";
 
 const execFileAsync = promisify(execFile);
@@ -141,7 +142,7 @@ describe("socket activation with NOTIFY_SOCKET", () => {
     // the inner shell has and keeps through exec.
     const inner = 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=docker-cri.socket exec "$0" "$@"';
     const outer = `for run in 1 2; do /bin/sh -c '${inner}' "$@"; done`;
-    const proc = spawn("/bin/sh", ["-c", outer, "systemd", process.execPath, "--import", "tsx", join(repoRoot, "src", "main.ts"), ...args], {
+    const proc = spawn("/bin/sh", ["-c", outer, "systemd", process.execPath, ...(await daemonNodeArgs()), ...args], {
       cwd: repoRoot,
       env: { ...process.env, NOTIFY_SOCKET: sink.path },
       stdio: ["ignore", "ignore", "pipe", fd],
