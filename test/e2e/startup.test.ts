@@ -159,8 +159,11 @@ describe("start-up failures are one clear line and a non-zero exit", () => {
       [["--log-level=loud"], /Invalid --log-level "loud"/],
       [["--no-such-flag"], /unknown option '--no-such-flag'/],
     ];
-    for (const [args, re] of cases) {
-      const r = await runExpectingFailure(args);
+    // Each case is its own docker-cri process, which fails while parsing its flags: they run at once.
+    const results = await Promise.all(cases.map(async ([args]) => runExpectingFailure(args)));
+    for (const [i, [args, re]] of cases.entries()) {
+      const r = results[i];
+      assert.ok(r !== undefined);
       assert.equal(r.code, 2, `${args.join(" ")}: exit code`);
       assert.match(r.lastLine, re, `${args.join(" ")}: ${r.stderr}`);
       assert.equal(r.stderr.trim().split("\n").length, 1, `${args.join(" ")}: exactly one line`);
