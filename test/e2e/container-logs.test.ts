@@ -5,7 +5,7 @@
  * (the kubelet's rotation), and loses or repeats no line across a rotation or a docker-cri restart.
  */
 import assert from "node:assert/strict";
-import { readFile, rename } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -141,6 +141,10 @@ describe("container logs across docker-cri restarts", () => {
     await r.daemon.exited;
     // The container keeps writing while no docker-cri runs.
     await sleep(500);
+    // The killed daemon's socket file is still there; the kit waits for the socket file to appear, so it
+    // goes first (the new daemon replaces it anyway), or the first call could land before the new one
+    // listens (seen under load: ENOENT while it swapped the file).
+    await rm(r.daemon.socketPath, { force: true });
     second = await startDaemon({
       args: [
         `--container-runtime-endpoint=unix://${r.daemon.socketPath}`,

@@ -293,8 +293,11 @@ describe("remote mode against a scripted remote", () => {
     assert.equal(out.error?.code, status.DEADLINE_EXCEEDED);
     const seen = remote.seen.get("Status");
     assert.ok(seen?.deadline !== undefined && Number.isFinite(seen.deadline), "the remote got a deadline");
-    // The remote's deadline is the caller's, less the hop: never later, and not much earlier.
-    assert.ok(seen.deadline <= started + 1500 + 50, `remote deadline ${seen.deadline - started} ms after the call began`);
+    // The remote's deadline is the caller's: gRPC sends it as a relative grpc-timeout, which the proxy
+    // takes from what is left and the remote adds to the moment it reads the headers, so the remote's
+    // clock deadline is late by the hop's transit (131 ms was seen on a machine with 2 CPU hogs) and
+    // never by more; and not much earlier.
+    assert.ok(seen.deadline <= started + 1500 + 400, `remote deadline ${seen.deadline - started} ms after the call began`);
     assert.ok(seen.deadline >= started + 1000, `remote deadline ${seen.deadline - started} ms after the call began`);
     for (let i = 0; i < 40 && seen.cancelled !== true; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(seen.cancelled, true, "the remote call ended when the deadline passed");
