@@ -13,7 +13,7 @@
  * `npm test` runs 12 lifecycles; `npm run test:chaos` runs 100. DOCKER_CRI_CHAOS_SEED replays a kill schedule.
  */
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,7 +23,7 @@ import { ContainerState, PodSandboxState, RuntimeService } from "../../src/gen/i
 import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
-import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
+import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
 import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
 import { unheldDockerNetns } from "./kit/netns.js";
 import { bySize, chaosSeed, Rng } from "./kit/scale.js";
@@ -90,20 +90,7 @@ describe(`docker-cri killed at random points during ${lifecycles} pod lifecycles
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "docker-cri-crash-"));
-    rootDir = join(dir, "root");
-    confDir = join(dir, "net.d");
-    cacheDir = join(dir, "cni-cache");
-    ipamDir = join(dir, "ipam");
-    logDirectory = join(dir, "pod-logs");
-    await Promise.all([confDir, ipamDir, logDirectory].map((d) => mkdir(d, { recursive: true })));
-    await writeFile(
-      join(confDir, "10-chaos.conflist"),
-      JSON.stringify({
-        cniVersion: "1.0.0",
-        name: network,
-        plugins: [{ type: "bridge", bridge, isGateway: true, ipam: { type: "host-local", dataDir: ipamDir, ranges: [[{ subnet }]], routes: [{ dst: "0.0.0.0/0" }] } }],
-      }),
-    );
+    ({ rootDir, confDir, cacheDir, ipamDir, logDirectory } = await bridgeNetworkNode(dir, { network, bridge, subnet }));
     run = newRun();
     await start();
   });

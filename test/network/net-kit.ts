@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { access, readdir } from "node:fs/promises";
+import { access, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Debian's containernetworking-plugins. */
@@ -117,4 +117,35 @@ export async function readFrom(host: string, port: number, timeoutMs = 5_000): P
     });
     socket.end();
   });
+}
+
+/** The directories of a test node whose pods use real CNI (see bridgeNetworkNode). */
+export interface CniNodeDirs {
+  /** docker-cri's --cri-dockerd-root-directory. */
+  readonly rootDir: string;
+  readonly confDir: string;
+  readonly cacheDir: string;
+  /** host-local's data directory (allocatedIps reads it). */
+  readonly ipamDir: string;
+  /** The pods' log directories go below it. */
+  readonly logDirectory: string;
+}
+
+/**
+ * Lays out a node under `dir` for docker-cri with `--network-plugin=cni`: one conflist in confDir for
+ * Debian's bridge plugin on `bridge` with host-local addresses from `subnet`, and the other directories
+ * empty. The chaos crash test and the soak share it.
+ */
+export async function bridgeNetworkNode(dir: string, opts: { readonly network: string; readonly bridge: string; readonly subnet: string }): Promise<CniNodeDirs> {
+  const dirs: CniNodeDirs = { rootDir: join(dir, "root"), confDir: join(dir, "net.d"), cacheDir: join(dir, "cni-cache"), ipamDir: join(dir, "ipam"), logDirectory: join(dir, "pod-logs") };
+  await Promise.all([dirs.confDir, dirs.ipamDir, dirs.logDirectory].map((d) => mkdir(d, { recursive: true })));
+  await writeFile(
+    join(dirs.confDir, `10-${opts.network}.conflist`),
+    JSON.stringify({
+      cniVersion: "1.0.0",
+      name: opts.network,
+      plugins: [{ type: "bridge", bridge: opts.bridge, isGateway: true, ipam: { type: "host-local", dataDir: dirs.ipamDir, ranges: [[{ subnet: opts.subnet }]], routes: [{ dst: "0.0.0.0/0" }] } }],
+    }),
+  );
+  return dirs;
 }

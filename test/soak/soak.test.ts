@@ -27,7 +27,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
@@ -40,7 +40,7 @@ import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
 import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
-import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
+import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
 import { newRun, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
 
 const full = process.env.DOCKER_CRI_SOAK === "full";
@@ -124,16 +124,7 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
   before(async () => {
     await ensureTestImages();
     dir = await mkdtemp(join(tmpdir(), "docker-cri-soak-"));
-    rootDir = join(dir, "root");
-    confDir = join(dir, "net.d");
-    cacheDir = join(dir, "cni-cache");
-    ipamDir = join(dir, "ipam");
-    logDirectory = join(dir, "pod-logs");
-    await Promise.all([confDir, ipamDir, logDirectory].map((d) => mkdir(d, { recursive: true })));
-    await writeFile(
-      join(confDir, "10-soak.conflist"),
-      JSON.stringify({ cniVersion: "1.0.0", name: network, plugins: [{ type: "bridge", bridge, isGateway: true, ipam: { type: "host-local", dataDir: ipamDir, ranges: [[{ subnet }]], routes: [{ dst: "0.0.0.0/0" }] } }] }),
-    );
+    ({ rootDir, confDir, cacheDir, ipamDir, logDirectory } = await bridgeNetworkNode(dir, { network, bridge, subnet }));
     dockerd = await createPrivateDockerd();
     await dockerd.start();
     await dockerd.loadImages([PAUSE_IMAGE, BUSYBOX_IMAGE]);
