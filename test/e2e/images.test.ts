@@ -81,6 +81,26 @@ describe("ImageService on local images", () => {
     assert.deepEqual((await filter(`${repo}/*`)).sort(), Object.values(ids).sort(), "Docker's patterns pass through");
   });
 
+  it("refuses a malformed filter pattern as InvalidArgument exactly where Docker's own filter fails", async () => {
+    // Docker (Go's path.Match) fails the whole list on a malformed pattern once it has images, as here.
+    const patterns = [`${repo}/uid[`, `${repo}/[]`, `${repo}/[^]`, `${repo}/[a-]`, `${repo}/u\\`, `${repo}/[\\`, `${repo}/[!-]`,
+      `${repo}/[u]id`, `${repo}/[^x]id`, `${repo}/[a-z]id`, `${repo}/\\uid`, `${repo}/[]]`, `${repo}/?id`, `${repo}/[\\]]`];
+    let refused = 0;
+    for (const pattern of patterns) {
+      const docker = await dockerJson({ method: "GET", path: "/images/json", query: { filters: JSON.stringify({ reference: { [pattern]: true } }) } })
+        .then((v) => (Array.isArray(v) ? v.length : -1), (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const ours = await cri.call(ImageService.method.listImages, { filter: { image: { image: pattern } } }).then((r) => r.images.length, (err: unknown) => err);
+      if (docker instanceof Error) {
+        assert.match(docker.message, /syntax error in pattern/, `Docker on ${pattern}`);
+        refused++;
+        assert.ok(isGrpcError(ours, grpcStatus.INVALID_ARGUMENT, /^Invalid image filter .*(never closed|expected|escape)/), `${pattern}: Docker refuses it, we answered ${String(ours)}`);
+      } else {
+        assert.equal(ours, docker, `${pattern}: Docker lists ${docker} images`);
+      }
+    }
+    assert.equal(refused, 8, "Docker refuses the eight malformed patterns");
+  });
+
   it("answers ImageStatus by tag, full name, id and id prefix, with the user split as the kubelet expects", async () => {
     const status = async (image: string): Promise<Image | undefined> => (await cri.call(ImageService.method.imageStatus, { image: { image } })).image;
     for (const spec of [`${repo}/group:v1`, `docker.io/${repo}/group:v1`, ids.group ?? "", (ids.group ?? "").slice("sha256:".length, "sha256:".length + 12)]) {

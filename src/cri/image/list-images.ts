@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { DockerImage } from "../../docker/index.js";
-import { hasKind } from "../../errors/index.js";
+import { CriError, hasKind } from "../../errors/index.js";
 import type { ImageSchema, ListImagesRequest, ListImagesResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import type { ImageHandlerDeps } from "./image-deps.js";
@@ -8,6 +8,7 @@ import { imageNames, type ImageNames } from "./image-names.js";
 import { formatReference, sameReference, tryParseImageReference, type ImageReference } from "./image-reference.js";
 import { imageUser } from "./image-user.js";
 import { listedSize } from "./listed-size.js";
+import { patternSyntaxError } from "./reference-pattern.js";
 import { toCriImage } from "./to-cri-image.js";
 
 type ListDeps = Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine">;
@@ -36,7 +37,8 @@ interface Found {
  * ("busybox@sha256:…") is the one image inspect finds by it, if that digest is one of its names:
  * the containerd store's filter only matches names of image records, and an image pulled by tag
  * has no record named by its digest. An image id or id prefix ("sha256:3f2a…") matches by id.
- * Anything else goes to Docker's filter as written, so its glob patterns ("busy*") work.
+ * Anything else goes to Docker's filter as written, so its glob patterns ("busy*") work; a malformed
+ * pattern ("busy[") is refused as InvalidArgument, as Docker would refuse it once it has any image.
  *
  * Names and size are the same as ImageStatus gives: Docker's filtered list keeps only the names
  * that matched, so the names of a filtered list come from inspecting each image.
@@ -54,6 +56,8 @@ export async function collectImages(deps: ListDeps, filter: string, signal: Abor
     if (ref?.digest !== undefined) {
       found = await byDigest(deps, ref, signal);
     } else {
+      const bad = ref === undefined ? patternSyntaxError(filter) : undefined;
+      if (bad !== undefined) throw new CriError("InvalidArgument", `Invalid image filter ${JSON.stringify(filter)}: it is neither an image reference nor a valid pattern (${bad})`);
       const listed = await deps.images.list({ reference: [ref === undefined ? filter : formatReference(ref, "familiar")] }, signal);
       const inspected = await inspectEach(deps, listed.map((img) => img.id), signal);
       found = listed.flatMap((img) => {
