@@ -243,7 +243,7 @@ export function buildApp(config: Config, log: Logger): App {
     const lookupSandbox = streamTargetLookup(cachedContainers, docker.containers, "podsandbox");
     const streamingService = createStreamingService({
       baseUrl: streaming.baseUrl,
-      runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer, lookupSandbox }),
+      runtime: dockerStreamingRuntime({ exec: docker.exec, lookupContainer, lookupSandbox, dockerTimeoutMs: config.runtimeRequestTimeoutMs }),
       log: log.child({ component: "streaming" }),
       // Test-only: the chaos tests expire tokens in seconds rather than waiting out the minute.
       ...(config.testHooks.streamingTokenTtlMs > 0 ? { cache: { ttlMs: config.testHooks.streamingTokenTtlMs } } : {}),

@@ -11,6 +11,14 @@ export interface DockerStreamingRuntimeDeps {
   readonly exec: Pick<ExecApi, "create" | "start" | "inspect" | "resize" | "attach" | "resizeContainer">;
   lookupContainer(id: string, signal: AbortSignal): Promise<StreamTarget>;
   lookupSandbox(id: string, signal: AbortSignal): Promise<StreamTarget>;
+  /**
+   * Bound on creating and starting an exec, and on killing what a departed client left running (the
+   * client's signal governs neither): --runtime-request-timeout. Not shorter: Docker runs one
+   * container's exec starts one at a time (about 0.1 s each here), so 100 sessions opened at once
+   * in one container took 10 s to start on an idle Docker 20.10, and a fixed 10 s bound failed the
+   * last of them under load.
+   */
+  readonly dockerTimeoutMs: number;
 }
 
 /**
@@ -20,8 +28,6 @@ export interface DockerStreamingRuntimeDeps {
 const exitPollDelaysMs = [0, 10, 25, 50, 100, 250, 500, 1000, 2000, 2000, 2000, 2000];
 /** Inspections of an abandoned exec until its process shows up (about 1 s in all). */
 const killPollDelaysMs = [0, 10, 25, 50, 100, 200, 300, 300];
-/** Bound on creating and starting an exec, and on killing what a departed client left running (the client's signal does not govern either). */
-const cleanupTimeoutMs = 10_000;
 
 /** Exec, attach and port-forward targets on Docker: the container side of the streaming server. */
 export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): StreamingRuntime {
@@ -32,7 +38,7 @@ export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): Stream
       // Not the client's signal from here on: an exec Docker created but never started stays listed in
       // the container until the container is removed (Docker cannot delete one), and one whose start
       // was cut off may run anyway. Once created it is started, and killed below if the client left.
-      const dockerSignal = AbortSignal.timeout(cleanupTimeoutMs);
+      const dockerSignal = AbortSignal.timeout(deps.dockerTimeoutMs);
       const execId = await docker
         .create(spec.containerId, { cmd: spec.cmd, tty: spec.tty, stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr && !spec.tty }, dockerSignal)
         .catch((err: unknown) => { throw wrap(err, `Cannot exec in container "${spec.containerId}"`); });
@@ -106,7 +112,7 @@ async function startResizing(sizes: AsyncIterable<TerminalSize> | undefined, app
  * host's /proc (see killProcessTree). Best effort: a failure is logged, and cleanup has its own deadline.
  */
 async function killAbandonedExec(deps: DockerStreamingRuntimeDeps, execId: string, containerId: string, log: Logger): Promise<void> {
-  const signal = AbortSignal.timeout(cleanupTimeoutMs);
+  const signal = AbortSignal.timeout(deps.dockerTimeoutMs);
   try {
     // Docker answers the start before its process runs: right after it, an exec reads as not running
     // with no pid, like one that already ended. It gets a moment to show up.
