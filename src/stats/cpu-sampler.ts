@@ -1,4 +1,5 @@
 import type { Logger } from "../log/index.js";
+import { mapInSlices } from "../util/map-in-slices.js";
 
 /** A cgroup the sampler should watch, under a stable key (container or sandbox id). */
 export interface SampleTarget {
@@ -37,6 +38,7 @@ export class CpuSampler {
   readonly #now: () => bigint;
   readonly #samples = new Map<string, Sample>();
   #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
 
   constructor(opts: CpuSamplerOptions) {
     this.#opts = opts;
@@ -45,9 +47,9 @@ export class CpuSampler {
 
   start(): void {
     if (this.#timer !== undefined) return;
-    this.sampleNow();
+    void this.sampleNow();
     this.#timer = setInterval(() => {
-      this.sampleNow();
+      void this.sampleNow();
     }, this.#opts.intervalMs);
     // Sampling alone must not keep the process alive.
     this.#timer.unref();
@@ -58,29 +60,45 @@ export class CpuSampler {
     this.#timer = undefined;
   }
 
-  /** One round: reads every target, forgets keys that are no longer targets. */
-  sampleNow(): void {
+  /**
+   * One round: reads every target, forgets keys that are no longer targets. The reads are synchronous
+   * (about 50 µs each, 220 of them on a node of 110 pods), so they run in slices with the event loop
+   * served between them; each sample keeps its own time, so the rates stay exact. A round still in
+   * progress is joined, not doubled.
+   */
+  sampleNow(): Promise<void> {
+    this.#round ??= this.#sampleRound().finally(() => {
+      this.#round = undefined;
+    });
+    return this.#round;
+  }
+
+  async #sampleRound(): Promise<void> {
     const seen = new Set<string>();
-    let targets: Iterable<SampleTarget>;
+    let targets: SampleTarget[];
     try {
-      targets = this.#opts.targets();
+      targets = [...this.#opts.targets()];
     } catch (err) {
       this.#opts.log.warn({ err }, "Cannot list the cgroups to sample for CPU usage");
       return;
     }
-    for (const t of targets) {
+    await mapInSlices(targets, (t) => {
       seen.add(t.key);
-      const usageNs = this.#opts.readUsage(t.cgroup);
-      if (usageNs === undefined) continue;
-      const atNs = this.#now();
-      const prev = this.#samples.get(t.key);
-      let nanoCores: bigint | undefined;
-      if (prev !== undefined && prev.cgroup === t.cgroup && usageNs >= prev.usageNs && atNs > prev.atNs) {
-        nanoCores = ((usageNs - prev.usageNs) * 1_000_000_000n) / (atNs - prev.atNs);
-      }
-      this.#samples.set(t.key, { cgroup: t.cgroup, usageNs, atNs, nanoCores });
-    }
+      this.#sampleOne(t);
+    });
     for (const key of this.#samples.keys()) if (!seen.has(key)) this.#samples.delete(key);
+  }
+
+  #sampleOne(t: SampleTarget): void {
+    const usageNs = this.#opts.readUsage(t.cgroup);
+    if (usageNs === undefined) return;
+    const atNs = this.#now();
+    const prev = this.#samples.get(t.key);
+    let nanoCores: bigint | undefined;
+    if (prev !== undefined && prev.cgroup === t.cgroup && usageNs >= prev.usageNs && atNs > prev.atNs) {
+      nanoCores = ((usageNs - prev.usageNs) * 1_000_000_000n) / (atNs - prev.atNs);
+    }
+    this.#samples.set(t.key, { cgroup: t.cgroup, usageNs, atNs, nanoCores });
   }
 
   /** CPU use over the last sampling window in nanoseconds of CPU per second; undefined until two samples exist. */

@@ -47,23 +47,23 @@ describe("resyncChanges", () => {
 });
 
 describe("CpuSampler", () => {
-  it("reports the rate of the last window and forgets cgroups that are gone", () => {
+  it("reports the rate of the last window and forgets cgroups that are gone", async () => {
     let now = 0n;
     let usage = 0n;
     let targets = [{ key: "c", cgroup: "/docker/c" }];
     const sampler = new CpuSampler({ intervalMs: 1000, targets: () => targets, readUsage: () => usage, log: silentLogger(), now: () => now });
-    sampler.sampleNow();
+    await sampler.sampleNow();
     assert.equal(sampler.nanoCores("c"), undefined, "one sample is no rate");
     now += 2_000_000_000n;
     usage += 1_000_000_000n;
-    sampler.sampleNow();
+    await sampler.sampleNow();
     assert.equal(sampler.nanoCores("c"), 500_000_000n, "1 s of CPU in 2 s is half a core");
     now += 1_000_000_000n;
     usage = 10n;
-    sampler.sampleNow();
+    await sampler.sampleNow();
     assert.equal(sampler.nanoCores("c"), undefined, "a counter that went back (restart) starts over");
     targets = [];
-    sampler.sampleNow();
+    await sampler.sampleNow();
     assert.equal(sampler.nanoCores("c"), undefined);
   });
 });

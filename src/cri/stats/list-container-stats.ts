@@ -5,6 +5,7 @@ import type { RpcContext } from "../context.js";
 import { containerCriLabels } from "../translate/container-config.js";
 import { matchesSelector, sandboxIdLabel } from "../translate/index.js";
 import { containerStatsOf, type ContainerStatsShape } from "./container-stats-of.js";
+import { mapInSlices } from "../../util/map-in-slices.js";
 import { isAppContainer, nowNanos, type StatsDeps } from "./stats-deps.js";
 
 /**
@@ -19,7 +20,8 @@ export async function listContainerStats(deps: StatsDeps, request: ListContainer
 export async function collectContainerStats(deps: StatsDeps, filter: ContainerStatsFilter | undefined, signal: AbortSignal): Promise<ContainerStatsShape[]> {
   const all = await deps.cache.all(signal);
   const timestamp = nowNanos();
-  return all.filter((c) => isAppContainer(c) && c.state.running && matches(filter, c)).map((c) => containerStatsOf(deps, c, timestamp));
+  // The cgroup reads are synchronous (see readPseudoFile): in slices, so other calls are served between them.
+  return mapInSlices(all.filter((c) => isAppContainer(c) && c.state.running && matches(filter, c)), (c) => containerStatsOf(deps, c, timestamp), signal);
 }
 
 function matches(filter: ContainerStatsFilter | undefined, c: ContainerInspect): boolean {

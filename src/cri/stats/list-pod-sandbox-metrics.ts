@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListPodSandboxMetricsRequest, ListPodSandboxMetricsResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { podSandboxMetricsOf, type PodSandboxMetricsShape } from "./pod-sandbox-metrics-of.js";
+import { mapInSlices } from "../../util/map-in-slices.js";
 import { isSandbox, runningMembers, type StatsDeps } from "./stats-deps.js";
 
 /** ListPodSandboxMetrics: the cAdvisor series of every ready pod and its running containers. */
@@ -13,5 +14,5 @@ export async function collectPodSandboxMetrics(deps: StatsDeps, signal: AbortSig
   const all = await deps.cache.all(signal);
   const members = runningMembers(all);
   const nowSeconds = Math.floor(Date.now() / 1000);
-  return all.filter((s) => isSandbox(s) && s.state.running).map((s) => podSandboxMetricsOf(deps, s, members.get(s.id) ?? [], nowSeconds));
+  return mapInSlices(all.filter((s) => isSandbox(s) && s.state.running), (s) => podSandboxMetricsOf(deps, s, members.get(s.id) ?? [], nowSeconds), signal);
 }

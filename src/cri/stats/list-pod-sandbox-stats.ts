@@ -3,6 +3,7 @@ import type { ListPodSandboxStatsRequest, ListPodSandboxStatsResponseSchema, Pod
 import type { RpcContext } from "../context.js";
 import { extractLabels, matchesSelector } from "../translate/index.js";
 import { podSandboxStatsOf, type PodSandboxStatsShape } from "./pod-sandbox-stats-of.js";
+import { mapInSlices } from "../../util/map-in-slices.js";
 import { isSandbox, nowNanos, runningMembers, type StatsDeps } from "./stats-deps.js";
 
 /** ListPodSandboxStats: every ready sandbox matching the filter (id prefix, exact labels). */
@@ -14,8 +15,9 @@ export async function collectPodSandboxStats(deps: StatsDeps, filter: PodSandbox
   const all = await deps.cache.all(signal);
   const members = runningMembers(all);
   const timestamp = nowNanos();
-  return all
+  const sandboxes = all
     .filter((s) => isSandbox(s) && s.state.running)
-    .filter((s) => filter === undefined || ((filter.id === "" || s.id.startsWith(filter.id)) && matchesSelector(extractLabels(s.config.labels).labels, filter.labelSelector)))
-    .map((s) => podSandboxStatsOf(deps, s, members.get(s.id) ?? [], timestamp));
+    .filter((s) => filter === undefined || ((filter.id === "" || s.id.startsWith(filter.id)) && matchesSelector(extractLabels(s.config.labels).labels, filter.labelSelector)));
+  // Synchronous cgroup and /proc reads per pod: in slices, so other calls are served between them.
+  return mapInSlices(sandboxes, (s) => podSandboxStatsOf(deps, s, members.get(s.id) ?? [], timestamp), signal);
 }
