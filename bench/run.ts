@@ -1,7 +1,9 @@
 /**
- * npm run bench [filter…]: starts docker-cri against the real dockerd, runs every case of every
- * bench/*.bench.ts (or those whose name contains a filter), and prints median and p90 latency of the
- * shim and of the direct Docker calls, with the ratio shim/direct (below 1 means docker-cri is faster).
+ * npm run bench [filter…] [-- --pods N --seconds S --idle-seconds I]: starts docker-cri against the
+ * real dockerd, runs every case of every bench/*.bench.ts (or those whose name contains a filter), and
+ * prints median and p90 latency of the shim and of the direct Docker calls, with the ratio shim/direct
+ * (below 1 means docker-cri is faster). Then the kubelet steady-state bench (bench/kubelet.ts, its
+ * own docker-cri; the options size it), which the filter `kubelet` selects alone.
  */
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,6 +13,7 @@ import { ensureTestImages } from "../test/kit/images.js";
 import { startDaemon } from "../test/kit/daemon.js";
 import { negotiateApiVersion, UndiciTransport } from "../src/docker/index.js";
 import type { BenchCase, BenchContext } from "./bench.js";
+import { parseKubeletOptions, runKubelet } from "./kubelet.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +45,13 @@ async function loadCases(filters: string[]): Promise<BenchCase[]> {
 }
 
 async function main(): Promise<void> {
-  const cases = await loadCases(process.argv.slice(2));
+  const { options, rest: filters } = parseKubeletOptions(process.argv.slice(2));
+  const cases = await loadCases(filters);
+  if (cases.length > 0) await runPaired(cases);
+  if (filters.length === 0 || filters.some((f) => "kubelet".includes(f))) await runKubelet(options);
+}
+
+async function runPaired(cases: BenchCase[]): Promise<void> {
   await ensureTestImages();
   const daemon = await startDaemon({ args: ["--log-level=warn"] });
   const docker = new UndiciTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 120_000 });
