@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { readHostLimits } from "./util/host-limits.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 import { ContainerEventHub, createStatsRuntime, eventContainerStatus, type StatsRuntime } from "./cri/index.js";
+import { versionFromEngine } from "./cri/runtime/version.js";
 
 export interface App {
   /** Runs start-up in the kubelet's pre-RunKubelet order; throws a CriError saying what failed. */
@@ -164,7 +165,9 @@ export function buildApp(config: Config, log: Logger): App {
       metricsServer = await startMetricsServer(registry, config.metricsBind.host, config.metricsBind.port, log.child({ component: "metrics" }));
     }
     const infoDeps = {
-      docker,
+      // Version from the engine reading while the state cache (which re-reads the engine whenever
+      // dockerd comes back) is synced; from Docker otherwise.
+      docker: versionFromEngine(docker, () => engine.current, () => statsRuntime?.cache.synced === true),
       network,
       cgroupDriver: dockerDriver,
       engine: () => engine.current,
