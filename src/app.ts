@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { readHostLimits } from "./util/host-limits.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 import { ContainerEventHub, createStatsRuntime, eventContainerStatus, type StatsRuntime } from "./cri/index.js";
+import { ImageCache, openImageEvents } from "./cri/image/index.js";
 import { versionFromEngine } from "./cri/runtime/version.js";
 
 export interface App {
@@ -68,12 +69,14 @@ export function buildApp(config: Config, log: Logger): App {
   let containerLogs: ContainerLogManagerHandle | undefined;
   let statsRuntime: StatsRuntime | undefined;
   let eventHub: ContainerEventHub | undefined;
+  let imageCache: ImageCache | undefined;
 
   const release = async (graceMs: number): Promise<void> => {
     // GetContainerEvents streams never end on their own: complete them so that the grace period
     // is not spent waiting for the kubelet to hang up.
     await eventHub?.stop();
     await grpc?.stop(graceMs);
+    await imageCache?.stop();
     await statsRuntime?.stop();
     // After the last RPC: saves every log copy's offset, so that the next start resumes exactly there.
     await containerLogs?.close();
@@ -177,11 +180,16 @@ export function buildApp(config: Config, log: Logger): App {
     } as const;
     // Wiring of each RPC family; each block is owned by the code of that family.
     // --- image deps ---
+    // Docker's images and /system/df kept in memory from its image events (src/cri/image/image-cache.ts);
+    // it subscribes on the first image call.
+    const images = new ImageCache({ images: docker.images, openEvents: (signal) => openImageEvents(docker.transport, signal), log: log.child({ component: "image-cache" }) });
+    imageCache = images;
     const imagePuller = new ImagePuller({
       images: docker.images,
       progressDeadlineMs: config.imagePullProgressDeadlineMs,
       // A running pull logs its progress this often, as dockershim did.
       progressLogIntervalMs: 10_000,
+      afterPull: (signal) => images.changed(signal),
     });
     const imageDeps: ImageServiceDeps = {
       images: docker.images,
@@ -189,6 +197,7 @@ export function buildApp(config: Config, log: Logger): App {
       sandboxImage: config.podInfraContainerImage,
       dockerRootDir: info.dockerRootDir,
       engine: () => engine.current,
+      state: images,
     };
     // --- state cache deps ---
     // Docker's k8s containers kept in memory from /events (resync on start and on reconnect): the

@@ -5,6 +5,7 @@ import type { ServiceImpl } from "./service-impl.js";
 import type { ImageHandlerDeps } from "./image/image-deps.js";
 import { imageFsInfo } from "./image/image-fs-info.js";
 import { imageFsRoot } from "./image/image-fs-root.js";
+import { uncachedImageState, type ImageState } from "./image/image-cache.js";
 import type { ImagePuller } from "./image/image-puller.js";
 import { imageStatus } from "./image/image-status.js";
 import { ImageUserCache } from "./image/image-user-cache.js";
@@ -26,6 +27,8 @@ export interface ImageServiceDeps {
   readonly dockerRootDir: string;
   /** What the engine can do now (image store, API version). */
   engine(): EngineFeatures;
+  /** Images and disk usage kept in memory from Docker's events (ImageCache); without it every call asks Docker. */
+  readonly state?: ImageState;
 }
 
 /** ImageService: RPCs not listed answer Unimplemented at the boundary. */
@@ -37,6 +40,7 @@ export function imageServiceImpl(deps: ImageServiceDeps): ServiceImpl<typeof Ima
     puller: deps.puller,
     pinned: sandboxPin(deps.sandboxImage),
     users: new ImageUserCache(),
+    state: deps.state ?? uncachedImageState(deps.images),
     removals: new KeyedMutex(),
     dockerRootDir: deps.dockerRootDir,
     imageFsRoot: () => {

@@ -1,4 +1,5 @@
 import type { EngineFeatures, ImagesApi } from "../../docker/index.js";
+import type { ImageState } from "./image-cache.js";
 import type { ImagePuller } from "./image-puller.js";
 import type { ImageUserCache } from "./image-user-cache.js";
 import type { PinnedImages } from "./pinned-images.js";
@@ -10,6 +11,8 @@ export interface ImageHandlerDeps {
   readonly puller: ImagePuller;
   readonly pinned: PinnedImages;
   readonly users: ImageUserCache;
+  /** Docker's images and disk usage kept in memory from its events (ImageCache), or uncachedImageState. */
+  readonly state: ImageState;
   /** Serializes RemoveImage per image id: Docker 20.10 does not, and the loser of a race got a 500. */
   readonly removals: KeyedMutex;
   /** Docker's root directory (`docker info` DockerRootDir). */

@@ -22,11 +22,18 @@ import type { ImageHandlerDeps } from "./image-deps.js";
  *
  * When docker-cri runs on another host than dockerd the root directory is not local: inodes are
  * then left unset.
+ *
+ * Docker's figures come from memory (DiskUsageCache): `/system/df` walks every container's
+ * writable layer, so it is read again only when the last reading is older than 10 s or an image or
+ * container change was reported after it, and then in the background while this call answers the
+ * last reading (never one older than 30 s). The timestamp is when that reading was taken; inodes
+ * are the filesystem's now.
  */
-export async function imageFsInfo(deps: Pick<ImageHandlerDeps, "images" | "imageFsRoot" | "engine">, _request: ImageFsInfoRequest, ctx: RpcContext): Promise<MessageInitShape<typeof ImageFsInfoResponseSchema>> {
+export async function imageFsInfo(deps: Pick<ImageHandlerDeps, "state" | "imageFsRoot" | "engine">, _request: ImageFsInfoRequest, ctx: RpcContext): Promise<MessageInitShape<typeof ImageFsInfoResponseSchema>> {
   const root = await deps.imageFsRoot();
-  const [usage, inodesUsed] = await Promise.all([deps.images.diskUsage(ctx.signal), usedInodes(root, ctx)]);
-  const timestamp = BigInt(Date.now()) * 1_000_000n;
+  const [reading, inodesUsed] = await Promise.all([deps.state.diskUsage(ctx.signal), usedInodes(root, ctx)]);
+  const { usage } = reading;
+  const timestamp = BigInt(Math.trunc(reading.timestampMs)) * 1_000_000n;
   const fsId = { mountpoint: root };
   const containerBytes = usage.containers.reduce((sum, c) => sum + BigInt(Math.trunc(c.sizeRw)), 0n);
   let imageBytes = BigInt(Math.trunc(usage.layersSize));

@@ -13,6 +13,11 @@ export interface ImagePullerOptions {
   readonly progressDeadlineMs: number;
   /** How often a running pull logs its progress (10 s, as dockershim). */
   readonly progressLogIntervalMs: number;
+  /**
+   * Runs after every successful pull, before it is answered: the image cache reads Docker again
+   * (ImageCache.changed), so the caller's next ImageStatus or ListImages shows the image.
+   */
+  readonly afterPull?: (signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -46,7 +51,9 @@ export class ImagePuller {
 
   /**
    * Makes sure `image` is present, pulling it anonymously when it is not (the pod sandbox's pause
-   * image). A property, so that it can be handed around without its object.
+   * image). A property, so that it can be handed around without its object. Docker is asked, never
+   * the image cache: this answer decides a pull, and a removal whose event is still on its way
+   * must not make a sandbox start without its image.
    */
   readonly ensureImage = async (image: string, signal: AbortSignal, log: Logger): Promise<void> => {
     const ref = withDefaultTag(parseImageReference(image));
@@ -87,6 +94,7 @@ export class ImagePuller {
       throw pullFailure(image, err);
     }
     const pulled = await this.#opts.images.inspect(image, signal);
+    await this.#opts.afterPull?.(signal);
     // The image id: CRI (v1.36) requires PullImage's image_ref to be what ImageStatus and ListImages
     // give as Image.id and what Container(Status).image_id give for containers of the image.
     const imageRef = pulled.id;

@@ -1,17 +1,18 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { DockerImage } from "../../docker/index.js";
+import type { DockerImage, ImageStore } from "../../docker/index.js";
 import { CriError, hasKind } from "../../errors/index.js";
 import type { ImageSchema, ListImagesRequest, ListImagesResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import type { ImageHandlerDeps } from "./image-deps.js";
 import { imageNames, type ImageNames } from "./image-names.js";
+import type { ImageSnapshot } from "./image-snapshot.js";
 import { formatReference, sameReference, tryParseImageReference, type ImageReference } from "./image-reference.js";
-import { imageUser } from "./image-user.js";
+import { imageUser, type ImageUser } from "./image-user.js";
 import { listedSize } from "./listed-size.js";
 import { patternSyntaxError } from "./reference-pattern.js";
 import { toCriImage } from "./to-cri-image.js";
 
-type ListDeps = Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine">;
+type ListDeps = Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine" | "state">;
 
 /** Inspections run at once for a filtered list, so a broad pattern does not flood dockerd. */
 const parallelInspects = 8;
@@ -25,6 +26,23 @@ interface Found {
   readonly id: string;
   readonly size: number;
   readonly names: ImageNames;
+  readonly user?: ImageUser;
+}
+
+/**
+ * The images of a snapshot matching the full list (""), an id prefix, or a digest one of them is
+ * named by; undefined for a digest none has (Docker confirms that miss).
+ */
+function fromMemory(snap: ImageSnapshot, filter: string, idPrefix: string | undefined, store: ImageStore): Found[] | undefined {
+  if (filter === "" || idPrefix !== undefined) {
+    return snap.images
+      .filter((img) => idPrefix === undefined || img.summary.id.startsWith(idPrefix))
+      .map((img) => ({ id: img.summary.id, size: img.summary.size, names: imageNames(img.summary, store), user: imageUser(img.inspect.config.user) }));
+  }
+  const hit = snap.find(filter, store);
+  if (hit === undefined) return undefined;
+  const size = store === "classic" ? hit.inspect.size : hit.summary.size;
+  return [{ id: hit.summary.id, size, names: imageNames(hit.inspect, store), user: imageUser(hit.inspect.config.user) }];
 }
 
 /**
@@ -42,17 +60,29 @@ interface Found {
  *
  * Names and size are the same as ImageStatus gives: Docker's filtered list keeps only the names
  * that matched, so the names of a filtered list come from inspecting each image.
+ *
+ * The full list, an id or id prefix and a digest the image cache knows are answered from memory
+ * (Docker's list and inspects as of the last event, see ImageCache); a digest memory does not have
+ * is asked of Docker, and so is a pattern, which is Docker's own matching.
  */
 export async function collectImages(deps: ListDeps, filter: string, signal: AbortSignal): Promise<MessageInitShape<typeof ImageSchema>[]> {
   const store = deps.engine().imageStore;
   const idPrefix = imageIdPrefix(filter);
-  let found: Found[];
+  const ref = filter === "" || idPrefix !== undefined ? undefined : tryParseImageReference(filter);
+  let found: Found[] | undefined;
+  if (filter === "" || idPrefix !== undefined || ref?.digest !== undefined) {
+    const snap = await deps.state.images(signal);
+    if (snap !== undefined) found = fromMemory(snap, filter, idPrefix, store);
+  }
+  if (found !== undefined) {
+    const listed = found;
+    return listed.map((img) => toCriImage(img, img.names, img.user, deps.pinned.isPinned(img.names.repoTags, img.names.repoDigests)));
+  }
   if (filter === "" || idPrefix !== undefined) {
     const all = await deps.images.list({}, signal);
     if (filter === "") deps.users.retain(all.map((img) => img.id));
     found = all.filter((img) => idPrefix === undefined || img.id.startsWith(idPrefix)).map((img) => ({ id: img.id, size: img.size, names: imageNames(img, store) }));
   } else {
-    const ref = tryParseImageReference(filter);
     if (ref?.digest !== undefined) {
       found = await byDigest(deps, ref, signal);
     } else {

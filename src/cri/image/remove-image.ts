@@ -14,10 +14,23 @@ import type { ImageHandlerDeps } from "./image-deps.js";
  * repository outright; when Docker refuses, either a container uses the image (FailedPrecondition
  * naming it) or the image is named in several repositories, and untagging each name in turn removes
  * it with the last one.
+ *
+ * Every decision here is Docker's answer, never the image cache's (a removal whose event is on its
+ * way must not be taken for "already gone"), and the cache is read again before the call answers,
+ * whatever the outcome: the caller's next ImageStatus or ListImages shows what happened.
  */
-export async function removeImage(deps: Pick<ImageHandlerDeps, "images" | "removals">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
+export async function removeImage(deps: Pick<ImageHandlerDeps, "images" | "removals" | "state">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
   const spec = request.image?.image ?? "";
   if (spec === "") throw new CriError("InvalidArgument", 'RemoveImage needs an image: "image.image" is empty');
+  try {
+    return await removeFromDocker(deps, spec, ctx);
+  } finally {
+    // Also after "already gone": another caller's removal may still be ahead of its own re-read.
+    await deps.state.changed(ctx.signal).catch(() => undefined);
+  }
+}
+
+async function removeFromDocker(deps: Pick<ImageHandlerDeps, "images" | "removals">, spec: string, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
   const { images } = deps;
   const found = await inspectOrGone(images, spec, ctx.signal);
   if (found === undefined) return {};

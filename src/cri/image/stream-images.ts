@@ -8,7 +8,7 @@ import { collectImages } from "./list-images.js";
 const imagesPerMessage = 500;
 
 /** StreamImages: ListImages' answer in bounded messages, for nodes with very many images. */
-export async function* streamImages(deps: Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine">, request: StreamImagesRequest, ctx: RpcContext): AsyncGenerator<MessageInitShape<typeof StreamImagesResponseSchema>> {
+export async function* streamImages(deps: Pick<ImageHandlerDeps, "images" | "pinned" | "users" | "engine" | "state">, request: StreamImagesRequest, ctx: RpcContext): AsyncGenerator<MessageInitShape<typeof StreamImagesResponseSchema>> {
   const images = await collectImages(deps, request.filter?.image?.image ?? "", ctx.signal);
   for (let i = 0; i < images.length; i += imagesPerMessage) {
     yield { images: images.slice(i, i + imagesPerMessage) };
