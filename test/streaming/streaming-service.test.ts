@@ -56,13 +56,15 @@ describe("Streaming service rules", { timeout: 60_000 }, () => {
   });
 
   it("drops a session whose client does not open all its streams in time", async () => {
+    // The server's clock starts when it upgrades the connection, before our upgrade call returns, so
+    // ours starts before the request: 286 ms was seen from the stream's reply on a loaded machine.
+    const started = Date.now();
     const up = await spdyUpgrade(service.urls.exec(spec), ["v4.channel.k8s.io"]);
     assert.ok(up.client !== undefined);
     await up.client.openStream({ streamType: "error" });
-    const started = Date.now();
     await up.client.closed;
     const took = Date.now() - started;
-    assert.ok(took >= 300 && took < 5_000, `closed after ${took} ms`);
+    assert.ok(took >= 400 && took < 5_000, `closed after ${took} ms (the bound is 400 ms)`);
   });
 
   it("drops a port-forward pair whose data stream never comes, saying so on its error stream", async () => {
