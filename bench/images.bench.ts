@@ -1,6 +1,8 @@
 /**
- * ImageService latency with 50 images present: ListImages and ImageStatus through docker-cri against
- * the Docker call a shim makes for them (`GET /images/json`, `GET /images/{name}/json`). The 50
+ * ImageService latency with 50 images present: ListImages, ImageStatus and ImageFsInfo through
+ * docker-cri against the Docker call a shim makes for them (`GET /images/json`,
+ * `GET /images/{name}/json`, `GET /system/df`); docker-cri answers them from its image cache (see
+ * src/cri/image/image-cache.ts), so the shim side is the CRI round trip alone. The 50
  * images are distinct (each a tiny import with its own content), so ListImages converts 50 entries
  * and fills its per-id user cache once, as on a real node; they carry the bench's run label and are
  * removed in teardown.
@@ -56,6 +58,21 @@ export const cases: BenchCase[] = [
     },
     async direct(ctx) {
       await ctx.docker.request({ operation: "inspect_image", method: "GET", path: `/images/${repoOf(ctx)}/img-7:v1/json` });
+    },
+    teardown: removeImages,
+  },
+  {
+    name: "ImageFsInfo",
+    description: `CRI ImageFsInfo vs GET /system/df (images and containers), ${imageCount} images present`,
+    iterations: 100,
+    setup: createImages,
+    async shim({ cri }) {
+      const r = await cri.call(ImageService.method.imageFsInfo, {});
+      if (r.imageFilesystems.length !== 1) throw new Error(`ImageFsInfo returned ${r.imageFilesystems.length} image filesystems`);
+    },
+    async direct({ docker }) {
+      // What ImageFsInfo needs of Docker (API 1.42+ reads `type`; older daemons size volumes and build cache too).
+      await docker.request({ operation: "disk_usage", method: "GET", path: "/system/df", query: { type: ["image", "container"] } });
     },
     teardown: removeImages,
   },
