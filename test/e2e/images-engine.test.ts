@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { ImageService, RuntimeService, type Image } from "../../src/gen/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
@@ -151,6 +152,11 @@ describe("ImageService keeps its contract on this engine's image store", { skip 
     const id = await buildUniqueImage(`${repo}/local:v1`, { runId: run, user: "www-data" });
     await tagImage(id, `${repo}/local`, "v2");
     await tagImage(id, `${repo}/other`, "v3");
+    // Made in Docker, not through CRI: docker-cri's image cache learns it from Docker's events, which
+    // arrive a little after Docker's answers (the containerd store sends them later still). Wait for
+    // them, as any client of another client's changes must (README: Images, served from memory).
+    const deadline = Date.now() + 15_000;
+    while ((await listed()).find((i) => i.id === id)?.repoTags.length !== 3 && Date.now() < deadline) await sleep(50);
     const img = await assertOneImage(id, "imported, three names");
     assert.deepEqual(img.repoTags, [`${repo}/local:v1`, `${repo}/local:v2`, `${repo}/other:v3`]);
     assert.equal(img.username, "www-data");

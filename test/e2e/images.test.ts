@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ImageService, RuntimeService, StreamImagesRequestSchema, StreamImagesResponseSchema, type Image } from "../../src/gen/index.js";
@@ -197,7 +198,17 @@ describe("ImageService on local images", () => {
     const root = isRecord(info) && (await imageStore()) === "classic" ? info.DockerRootDir : (await cri.call(ImageService.method.imageFsInfo, {})).imageFilesystems[0]?.fsId?.mountpoint;
     assert.ok(typeof root === "string" && root !== "");
     const big = await buildUniqueImage(`${repo}/big:v1`, { runId: run, bytes: 1024 * 1024 });
-    const r = await cri.call(ImageService.method.imageFsInfo, {});
+    const builtNs = BigInt(Date.now()) * 1_000_000n;
+    // ImageFsInfo answers its last /system/df reading and takes a new one in the background once
+    // the import's event has arrived (README: Images, served from memory): ask until a reading
+    // taken after the import answers, within the documented bound.
+    const deadline = Date.now() + 40_000;
+    let r = await cri.call(ImageService.method.imageFsInfo, {});
+    while ((r.imageFilesystems[0]?.timestamp ?? 0n) < builtNs && Date.now() < deadline) {
+      await sleep(100);
+      r = await cri.call(ImageService.method.imageFsInfo, {});
+    }
+    assert.ok((r.imageFilesystems[0]?.timestamp ?? 0n) >= builtNs, "a reading taken after the import came within 40 s");
     assert.equal(r.imageFilesystems.length, 1);
     const fs = r.imageFilesystems[0];
     assert.ok(fs);
