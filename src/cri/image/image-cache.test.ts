@@ -203,6 +203,7 @@ describe("ImageCache", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(events.opened, 2, "reconnected");
     assert.deepEqual(await tagsOf(cache, idB), ["b:v1"], "what changed meanwhile is read on reconnect");
+    assert.equal(docker.inspects.filter((id) => id === idA).length, 2, "every image inspected afresh: dockerd may be another release now");
     await cache.stop();
   });
 

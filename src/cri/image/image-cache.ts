@@ -81,6 +81,8 @@ export class ImageCache implements ImageState {
   #reinspect = new Set<string>();
   /** The subscription is open: events report every change. */
   #streaming = false;
+  /** The next read inspects every image afresh (after each (re)connect: dockerd may be another release now). */
+  #inspectAll = true;
   #loop: Promise<void> | undefined;
 
   constructor(opts: ImageCacheOptions) {
@@ -165,11 +167,14 @@ export class ImageCache implements ImageState {
 
   async #readImages(): Promise<void> {
     const reinspect = this.#reinspect;
+    const inspectAll = this.#inspectAll;
     this.#reinspect = new Set();
+    this.#inspectAll = false;
     try {
-      this.#snapshot = await readSnapshot(this.#opts.images, this.#snapshot, reinspect, this.#now(), this.#stop.signal);
+      this.#snapshot = await readSnapshot(this.#opts.images, inspectAll ? undefined : this.#snapshot, reinspect, this.#now(), this.#stop.signal);
     } catch (err) {
       for (const id of reinspect) this.#reinspect.add(id);
+      this.#inspectAll ||= inspectAll;
       throw err;
     }
   }
@@ -184,6 +189,7 @@ export class ImageCache implements ImageState {
       try {
         const events = await this.#opts.openEvents(signal);
         this.#streaming = true;
+        this.#inspectAll = true;
         delay = min;
         // Whatever happened while no stream was open is read now; calls wait for it.
         this.#disk.markChanged();
