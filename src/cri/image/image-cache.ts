@@ -90,7 +90,9 @@ export class ImageCache implements ImageState {
     this.#now = opts.now ?? (() => performance.now());
     this.#images = new SerialRefresh(
       () => this.#readImages(),
-      (err) => { this.#opts.log.warn({ err }, "Cannot read Docker's images into the image cache; reads ask Docker until a read works"); },
+      (err) => {
+        if (!this.#stopping()) this.#opts.log.warn({ err }, "Cannot read Docker's images into the image cache; reads ask Docker until a read works");
+      },
     );
     this.#disk = new DiskUsageCache({
       read: (signal) => opts.images.diskUsage(signal),
