@@ -58,6 +58,18 @@ interface Pod {
   container: string;
   attempt: number;
   readonly crashing: boolean;
+  /**
+   * The pod's worker: its status sync and its restarts run one after another, as in the kubelet's
+   * per-pod worker, so a status call never races the same pod's container removal.
+   */
+  worker: Promise<void>;
+}
+
+/** Runs `fn` on the pod's worker, after what it is doing now. */
+function onWorker(p: Pod, fn: () => Promise<void>): Promise<void> {
+  const next = p.worker.then(fn);
+  p.worker = next.catch(() => undefined);
+  return next;
 }
 
 /** A CPU hog: a busy loop in its own process until killed. */
@@ -182,6 +194,9 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
       logPath: `${name}_${attempt}.log`,
     });
     const startPod = async (p: Pod): Promise<void> => {
+      // Until the new ones exist the pod has none: the old ids name removed objects (the kubelet asks nothing of them).
+      p.sandbox = "";
+      p.container = "";
       p.config = podConfig(`${p.name}-${p.attempt}`);
       p.sandbox = (await cri.call(RuntimeService.method.runPodSandbox, { config: p.config }, { deadlineMs })).podSandboxId;
       p.container = (await cri.call(RuntimeService.method.createContainer, { podSandboxId: p.sandbox, sandboxConfig: p.config, config: app("app", p.attempt, p.crashing) }, { deadlineMs })).containerId;
@@ -189,7 +204,7 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
     };
 
     // The steady pods, four at a time.
-    const pods: Pod[] = Array.from({ length: steadyPods + crashingPods }, (_, i) => ({ name: `p${i}`, config: {}, sandbox: "", container: "", attempt: 0, crashing: i >= steadyPods }));
+    const pods: Pod[] = Array.from({ length: steadyPods + crashingPods }, (_, i) => ({ name: `p${i}`, config: {}, sandbox: "", container: "", attempt: 0, crashing: i >= steadyPods, worker: Promise.resolve() }));
     let nextPod = 0;
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let i = nextPod++; i < pods.length; i = nextPod++) {
@@ -229,10 +244,13 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
         let i = 0;
         return async () => {
           const p = pods[i++ % pods.length];
-          if (p === undefined || p.sandbox === "") return;
-          await call("PodSandboxStatus", (c) => c.call(RuntimeService.method.podSandboxStatus, { podSandboxId: p.sandbox }));
-          await call("ListContainers(pod)", (c) => c.call(RuntimeService.method.listContainers, { filter: { podSandboxId: p.sandbox } }));
-          await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
+          if (p === undefined) return;
+          await onWorker(p, async () => {
+            if (p.sandbox === "") return;
+            await call("PodSandboxStatus", (c) => c.call(RuntimeService.method.podSandboxStatus, { podSandboxId: p.sandbox }));
+            await call("ListContainers(pod)", (c) => c.call(RuntimeService.method.listContainers, { filter: { podSandboxId: p.sandbox } }));
+            if (p.container !== "") await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
+          });
         };
       })()),
     ];
@@ -278,12 +296,18 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
         for (let i = nextReconciled++; i < pods.length; i = nextReconciled++) {
           const p = pods[i];
           if (p === undefined || done() || inFault()) return;
-          await reconcilePod(p);
+          await onWorker(p, () => reconcilePod(p));
         }
       }));
     });
     async function reconcilePod(p: Pod): Promise<void> {
       {
+        if (p.sandbox === "") {
+          // Its last start failed in a fault before the sandbox existed: start it again.
+          p.attempt++;
+          await startPod(p).catch((err: unknown) => { if (!inFault()) unexpected.push(`restarting ${p.name}: ${String(err)}`); });
+          return;
+        }
         const sandbox = await call("PodSandboxStatus", (c) => c.call(RuntimeService.method.podSandboxStatus, { podSandboxId: p.sandbox }));
         if (sandbox === undefined) return;
         if (sandbox.status?.state !== PodSandboxState.SANDBOX_READY) {
@@ -294,17 +318,28 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
           counts.replacedAfterDockerdRestart++;
           return;
         }
+        if (p.container === "") {
+          // Its last create failed in a fault (and may have created one Docker kept): a new attempt.
+          p.attempt++;
+          await createApp(p);
+          return;
+        }
         if (!p.crashing) return;
         const st = await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
         if (st?.status?.state !== ContainerState.CONTAINER_EXITED) return;
         if (st.status.exitCode !== 3) wrong.push(`${p.name}: exit code ${st.status.exitCode}, not 3`);
-        await call("RemoveContainer", (c) => c.call(RuntimeService.method.removeContainer, { containerId: p.container }, { deadlineMs }));
+        if ((await call("RemoveContainer", (c) => c.call(RuntimeService.method.removeContainer, { containerId: p.container }, { deadlineMs }))) === undefined) return;
+        p.container = "";
         p.attempt++;
-        const created = await call("CreateContainer", (c) => c.call(RuntimeService.method.createContainer, { podSandboxId: p.sandbox, sandboxConfig: p.config, config: app("app", p.attempt, true) }, { deadlineMs }));
-        if (created === undefined) return;
-        p.container = created.containerId;
-        if ((await call("StartContainer", (c) => c.call(RuntimeService.method.startContainer, { containerId: p.container }, { deadlineMs }))) !== undefined) counts.restarts++;
+        await createApp(p);
       }
+    }
+    /** A new attempt of the pod's app container; on a failure (in a fault) the pod stays without one and the next round retries. */
+    async function createApp(p: Pod): Promise<void> {
+      const created = await call("CreateContainer", (c) => c.call(RuntimeService.method.createContainer, { podSandboxId: p.sandbox, sandboxConfig: p.config, config: app("app", p.attempt, p.crashing) }, { deadlineMs }));
+      if (created === undefined) return;
+      p.container = created.containerId;
+      if ((await call("StartContainer", (c) => c.call(RuntimeService.method.startContainer, { containerId: p.container }, { deadlineMs }))) !== undefined) counts.restarts++;
     }
 
     // The faults, and the samples of docker-cri's footprint after them.
