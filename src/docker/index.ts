@@ -17,6 +17,8 @@ export { parseEndpoint } from "./endpoint.js";
 export { FEATURE_API_VERSIONS, FEATURE_DOCKER_RELEASES, engineFeatures, imageStoreOf, kernelAtLeast } from "./engine-features.js";
 export type { EngineFeatures, ImageStore } from "./engine-features.js";
 export { EngineState } from "./engine-state.js";
+export { openEventStream, readEventLine } from "./event-stream.js";
+export type { EventLine } from "./event-stream.js";
 export type { DockerEndpoint } from "./endpoint.js";
 export { formatGoDuration } from "./go-duration.js";
 export { parseInfo } from "./info.js";

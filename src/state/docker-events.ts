@@ -1,5 +1,4 @@
-import { JsonObjectReader, type DockerTransport } from "../docker/index.js";
-import { CriError } from "../errors/index.js";
+import { openEventStream, readEventLine, type DockerTransport, type EventLine, type JsonObjectReader } from "../docker/index.js";
 
 /**
  * The container actions the state cache follows. Others (exec_*, attach, kill, stop, top, resize,
@@ -25,54 +24,19 @@ export interface DockerContainerEvent {
  * miss nothing. The iterable ends when Docker closes the stream and throws a CriError when the
  * connection fails; aborting `signal` ends it.
  */
-export async function openContainerEvents(transport: DockerTransport, label: string, signal: AbortSignal): Promise<AsyncIterable<DockerContainerEvent>> {
-  const res = await transport.stream({
-    operation: "events",
-    method: "GET",
-    path: "/events",
-    query: { filters: { type: ["container"], label: [label], event: [...followedActions] } },
-    // The stream is meant to stay open for the daemon's lifetime; the caller's signal ends it.
-    timeoutMs: 0,
-    signal,
-  });
-  // Split by hand rather than with node:readline, whose iterator does not end when its input is
-  // destroyed (an aborted request), only when it ends.
-  return (async function* events() {
-    let pending = "";
-    try {
-      for await (const chunk of res.body) {
-        pending += Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
-        let newline = pending.indexOf("\n");
-        while (newline >= 0) {
-          const ev = parseDockerEvent(pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-          if (ev !== undefined) yield ev;
-          newline = pending.indexOf("\n");
-        }
-        if (pending.length > maxLineLength) throw new CriError("Internal", `Docker "events" sent a line longer than ${maxLineLength} characters`);
-      }
-    } finally {
-      res.body.destroy();
-    }
-  })();
+export function openContainerEvents(transport: DockerTransport, label: string, signal: AbortSignal): Promise<AsyncIterable<DockerContainerEvent>> {
+  return openEventStream(transport, { type: ["container"], label: [label], event: [...followedActions] }, pickContainerEvent, signal);
 }
-
-/** Docker's event lines are a few hundred bytes; anything this long is a broken peer. */
-const maxLineLength = 1024 * 1024;
 
 const followed: ReadonlySet<string> = new Set(followedActions);
 
 /** One event line; undefined for blank lines and for events we do not follow. */
 export function parseDockerEvent(line: string): DockerContainerEvent | undefined {
-  const text = line.trim();
-  if (text === "") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CriError("Internal", `Docker "events" sent invalid JSON: ${text.slice(0, 200)}`, { cause: err });
-  }
-  const r = JsonObjectReader.of(value, 'Docker "events" message');
+  const read = readEventLine(line);
+  return read === undefined ? undefined : pickContainerEvent(read);
+}
+
+function pickContainerEvent({ text, reader: r }: EventLine): DockerContainerEvent | undefined {
   if (r.optString("Type") !== "container") return undefined;
   const action = r.optString("Action");
   if (!followed.has(action)) return undefined;

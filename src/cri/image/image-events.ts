@@ -1,5 +1,4 @@
-import { JsonObjectReader, type DockerTransport } from "../../docker/index.js";
-import { CriError } from "../../errors/index.js";
+import { openEventStream, readEventLine, type DockerTransport, type EventLine } from "../../docker/index.js";
 
 /**
  * The image actions that change what ImageService reports, on every API version from 1.41 (Docker
@@ -32,57 +31,23 @@ export interface ImageEngineEvent {
  * nothing. The iterable ends when Docker closes the stream and throws when the connection fails;
  * aborting `signal` ends it.
  */
-export async function openImageEvents(transport: DockerTransport, signal: AbortSignal): Promise<AsyncIterable<ImageEngineEvent>> {
-  const res = await transport.stream({
-    operation: "events",
-    method: "GET",
-    path: "/events",
-    // Docker matches `event` exactly against Action and ANDs it with `type`: image events of the
-    // image actions and container events of the container actions (no action is in both lists
-    // with another meaning: containers have no "pull", images no "destroy"; "create" is both).
-    query: { filters: { type: ["image", "container"], event: [...new Set<string>([...imageActions, ...containerActions])] } },
-    // The stream is meant to stay open for the daemon's lifetime; the caller's signal ends it.
-    timeoutMs: 0,
-    signal,
-  });
-  // Split by hand rather than with node:readline, whose iterator does not end when its input is
-  // destroyed (an aborted request), only when it ends.
-  return (async function* events() {
-    let pending = "";
-    try {
-      for await (const chunk of res.body) {
-        pending += Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
-        let newline = pending.indexOf("\n");
-        while (newline >= 0) {
-          const ev = parseImageEventLine(pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-          if (ev !== undefined) yield ev;
-          newline = pending.indexOf("\n");
-        }
-        if (pending.length > maxLineLength) throw new CriError("Internal", `Docker "events" sent a line longer than ${maxLineLength} characters`);
-      }
-    } finally {
-      res.body.destroy();
-    }
-  })();
+export function openImageEvents(transport: DockerTransport, signal: AbortSignal): Promise<AsyncIterable<ImageEngineEvent>> {
+  // Docker matches `event` exactly against Action and ANDs it with `type`: image events of the
+  // image actions and container events of the container actions (no action is in both lists
+  // with another meaning: containers have no "pull", images no "destroy"; "create" is both).
+  const filters = { type: ["image", "container"], event: [...new Set<string>([...imageActions, ...containerActions])] };
+  return openEventStream(transport, filters, pickImageEvent, signal);
 }
-
-/** Docker's event lines are a few hundred bytes; anything this long is a broken peer. */
-const maxLineLength = 1024 * 1024;
 
 const containerFollowed: ReadonlySet<string> = new Set(containerActions);
 
 /** One event line; undefined for blank lines and anything the image cache does not follow. */
 export function parseImageEventLine(line: string): ImageEngineEvent | undefined {
-  const text = line.trim();
-  if (text === "") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CriError("Internal", `Docker "events" sent invalid JSON: ${text.slice(0, 200)}`, { cause: err });
-  }
-  const r = JsonObjectReader.of(value, 'Docker "events" message');
+  const read = readEventLine(line);
+  return read === undefined ? undefined : pickImageEvent(read);
+}
+
+function pickImageEvent({ reader: r }: EventLine): ImageEngineEvent | undefined {
   const type = r.optString("Type");
   const action = r.optString("Action");
   // Actor (API 1.22+) only: the legacy top-level `status`, `id` and `from` are gone from API 1.52.
