@@ -5,10 +5,9 @@
  * what the same handlers give asking Docker, and answer without a Docker call.
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { ImagesApi, ImageStore } from "../../docker/index.js";
+import { recordedImageEngines, type RecordedImage as Recorded } from "../../../test/fixtures/images/recorded.js";
+import type { ImagesApi } from "../../docker/index.js";
 import { parseImage, parseImageSummary } from "../../docker/image-types.js";
 import { create } from "@bufbuild/protobuf";
 import { ImageStatusRequestSchema } from "../../gen/index.js";
@@ -23,19 +22,8 @@ import { ImageUserCache } from "./image-user-cache.js";
 import { collectImages } from "./list-images.js";
 import { PinnedImages } from "./pinned-images.js";
 
-interface Recorded {
-  readonly list: unknown[];
-  readonly inspect: unknown;
-}
 
-interface Fixture {
-  readonly engine: string;
-  readonly imageStore: ImageStore;
-  readonly scenarios: Record<string, Recorded>;
-}
-
-const dir = join(import.meta.dirname, "../../../test/fixtures/images");
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Fixture); // written by hand from recorded answers, shaped as Fixture
+const fixtures = recordedImageEngines();
 
 /** A Docker that has the one recorded image and counts what it is asked. */
 function recordedDocker(rec: Recorded): { api: Pick<ImagesApi, "list" | "inspect" | "history" | "diskUsage">; calls: () => number } {

@@ -5,27 +5,14 @@
  * the same for one image, and a digest never a tag.
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { ImageStore } from "../../docker/index.js";
+import { recordedImageEngines } from "../../../test/fixtures/images/recorded.js";
 import { parseImage, parseImageSummary } from "../../docker/image-types.js";
 import { imageNames } from "./image-names.js";
 import { listedSize } from "./listed-size.js";
 
-interface Recorded {
-  readonly list: unknown[];
-  readonly inspect: unknown;
-}
 
-interface Fixture {
-  readonly engine: string;
-  readonly imageStore: ImageStore;
-  readonly scenarios: Record<string, Recorded>;
-}
-
-const dir = join(import.meta.dirname, "../../../test/fixtures/images");
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => ({ file: f, ...(JSON.parse(readFileSync(join(dir, f), "utf8")) as Fixture) })); // written by hand from recorded answers, shaped as Fixture
+const fixtures = recordedImageEngines();
 
 describe("imageNames on recorded Docker answers", () => {
   assert.ok(fixtures.length >= 3);
