@@ -35,3 +35,14 @@ export interface BenchCase {
   /** Timed iterations of each side (default 50). */
   iterations?: number;
 }
+
+/** Runs `fn` on every item, at most `width` at a time (pods created a few in parallel, as a kubelet does). */
+export async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (item !== undefined) await fn(item);
+    }
+  }));
+}

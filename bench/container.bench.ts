@@ -12,6 +12,7 @@ import type { CriClient } from "../test/kit/cri-client.js";
 import { startDaemon, type Daemon } from "../test/kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../test/kit/images.js";
 import type { BenchCase, BenchContext } from "./bench.js";
+import { pool } from "./bench.js";
 
 const benchLabel = "io.docker-cri.bench.container";
 const listPods = 110;
@@ -81,15 +82,6 @@ function idOf(body: unknown): string {
 }
 
 /** Runs `fn` over `items` with at most `width` at a time. */
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await fn(item);
-    }
-  }));
-}
 
 /** The direct side's container: what a minimal shim would ask Docker for an app container of the pod. */
 function directBody(ctx: BenchContext, tag: string, sandboxId: string): Record<string, unknown> {

@@ -29,6 +29,7 @@ import type { CriClient } from "../test/kit/cri-client.js";
 import { startDaemon, type Daemon } from "../test/kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../test/kit/images.js";
 import type { LoadPlan, LoadResult, RpcFigures } from "./kubelet-load.js";
+import { pool } from "./bench.js";
 
 export interface KubeletOptions {
   pods: number;
@@ -117,15 +118,6 @@ function rssSampler(pid: number): { stop(): Promise<number> } {
   };
 }
 
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await fn(item);
-    }
-  }));
-}
 
 async function runPods(cri: CriClient, runId: string, count: number, into: { sandbox: string; container: string }[]): Promise<void> {
   const labels = { [label]: runId };

@@ -10,6 +10,7 @@ import type { CriClient } from "../test/kit/cri-client.js";
 import { startDaemon, type Daemon } from "../test/kit/daemon.js";
 import { ensureTestImages, PAUSE_IMAGE } from "../test/kit/images.js";
 import type { BenchCase, BenchContext } from "./bench.js";
+import { pool } from "./bench.js";
 
 const benchLabel = "io.docker-cri.bench.sandbox";
 const listSize = 110;
@@ -65,15 +66,6 @@ async function sweep(ctx: BenchContext, tag: string): Promise<void> {
 }
 
 /** Runs `fn` over `items` with at most `width` at a time. */
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await fn(item);
-    }
-  }));
-}
 
 /** A docker-cri holding `listSize` sandboxes labelled with the case's tag. */
 interface Listing extends Own {

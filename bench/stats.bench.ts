@@ -16,6 +16,7 @@ import type { CriClient } from "../test/kit/cri-client.js";
 import { startDaemon, type Daemon } from "../test/kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../test/kit/images.js";
 import type { BenchCase, BenchContext } from "./bench.js";
+import { pool } from "./bench.js";
 
 const benchLabel = "io.docker-cri.bench.stats";
 
@@ -27,15 +28,6 @@ interface Fleet {
   containers: string[];
 }
 
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await fn(item);
-    }
-  }));
-}
 
 /** A docker-cri holding `pods` pods with `perPod` running containers each, all labelled with the tag. */
 async function startFleet(ctx: BenchContext, tag: string, pods: number, perPod: number): Promise<Fleet> {
