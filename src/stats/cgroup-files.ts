@@ -15,9 +15,12 @@ export function readPseudoFile(path: string): string | undefined {
   }
 }
 
+/** How a pseudo-file is read whole: readPseudoFile, or HeldCgroupFiles.read for cgroupfs. */
+export type ReadPseudoFile = (path: string) => string | undefined;
+
 /** A file holding one unsigned integer, or "max" (cgroup v2's unlimited, read as undefined). */
-export function readUint(path: string): bigint | undefined {
-  const text = readPseudoFile(path);
+export function readUint(path: string, read: ReadPseudoFile = readPseudoFile): bigint | undefined {
+  const text = read(path);
   return text === undefined ? undefined : parseUint(text.trim());
 }
 
@@ -28,23 +31,28 @@ export function parseUint(text: string): bigint | undefined {
 /** "key value" lines (memory.stat, cpu.stat, cpuacct.stat, memory.events, memory.oom_control). */
 export function parseKeyValues(text: string): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  for (const line of text.split("\n")) {
-    const sep = line.indexOf(" ");
-    if (sep <= 0) continue;
-    const value = parseUint(line.slice(sep + 1).trim());
-    if (value !== undefined) out.set(line.slice(0, sep), value);
+  // By index rather than split("\n"): memory.stat has 40-odd lines, read for every container.
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const sep = text.indexOf(" ", start);
+    if (sep > start && sep < end) {
+      const value = parseUint(text.slice(sep + 1, end).trim());
+      if (value !== undefined) out.set(text.slice(start, sep), value);
+    }
+    start = end + 1;
   }
   return out;
 }
 
-export function readKeyValues(path: string): Map<string, bigint> | undefined {
-  const text = readPseudoFile(path);
+export function readKeyValues(path: string, read: ReadPseudoFile = readPseudoFile): Map<string, bigint> | undefined {
+  const text = read(path);
   return text === undefined ? undefined : parseKeyValues(text);
 }
 
 /** Number of non-empty lines (cgroup.procs: one pid per line). */
-export function countLines(path: string): number | undefined {
-  const text = readPseudoFile(path);
+export function countLines(path: string, read: ReadPseudoFile = readPseudoFile): number | undefined {
+  const text = read(path);
   if (text === undefined) return undefined;
   let n = 0;
   for (const line of text.split("\n")) if (line.trim() !== "") n++;

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupDir, parseProcCgroups, readCgroupLayout, type CgroupLayout, type CgroupMount } from "../host/index.js";
-import { readPseudoFile } from "./cgroup-files.js";
+import { readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
+import { HeldCgroupFiles } from "./held-cgroup-files.js";
 import type { CgroupStats } from "./cgroup-stats.js";
 import { readV1CpuUsage, readV1Stats, type V1Dirs } from "./cgroup-v1-stats.js";
 import { readV2CpuUsage, readV2Stats } from "./cgroup-v2-stats.js";
@@ -19,9 +20,14 @@ export class CgroupReader {
   readonly version: 1 | 2;
   readonly #v1: Readonly<Record<"cpuacct" | "cpu" | "memory" | "pids", CgroupMount | undefined>>;
   readonly #v2: CgroupMount | undefined;
+  /** Held open when the layout is this host's real cgroupfs (detect); read by path otherwise. */
+  readonly #held: HeldCgroupFiles | undefined;
+  readonly #read: ReadPseudoFile;
 
-  constructor(layout: CgroupLayout) {
+  constructor(layout: CgroupLayout, opts: { holdFiles?: boolean } = {}) {
     this.version = layout.version;
+    this.#held = opts.holdFiles === true ? new HeldCgroupFiles() : undefined;
+    this.#read = this.#held?.read ?? readPseudoFile;
     if (layout.version === 2) {
       this.#v1 = { cpuacct: undefined, cpu: undefined, memory: undefined, pids: undefined };
       this.#v2 = layout.unified;
@@ -32,9 +38,14 @@ export class CgroupReader {
     }
   }
 
-  /** Reads /proc/self/mountinfo. */
+  /** Reads /proc/self/mountinfo; the counters' files are then held open (HeldCgroupFiles). */
   static async detect(): Promise<CgroupReader> {
-    return new CgroupReader(await readCgroupLayout());
+    return new CgroupReader(await readCgroupLayout(), { holdFiles: true });
+  }
+
+  /** Closes the files held open. */
+  close(): void {
+    this.#held?.close();
   }
 
   /** Whether the cgroup exists (its memory directory in v1, its directory in v2). */
@@ -43,24 +54,30 @@ export class CgroupReader {
     return dir !== undefined && existsSync(dir);
   }
 
-  /** Every counter of the cgroup; undefined when it does not exist (a stopped container has none). */
+  /**
+   * Every counter of the cgroup; undefined when it does not exist (a stopped container has none):
+   * no counter of it could be read.
+   */
   read(name: string, withProcesses = false): CgroupSnapshot | undefined {
-    if (!this.exists(name)) return undefined;
+    let stats: CgroupSnapshot;
     if (this.#v2 !== undefined) {
       const dir = dirIn(this.#v2, name);
-      return dir === undefined ? undefined : readV2Stats(dir, withProcesses);
+      if (dir === undefined) return undefined;
+      stats = readV2Stats(dir, withProcesses, this.#read);
+    } else {
+      stats = readV1Stats(this.#v1Dirs(name), withProcesses, this.#read);
     }
-    return readV1Stats(this.#v1Dirs(name), withProcesses);
+    return stats.cpu === undefined && stats.memory === undefined && stats.pids === undefined ? undefined : stats;
   }
 
   /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
   cpuUsage(name: string): bigint | undefined {
     if (this.#v2 !== undefined) {
       const dir = dirIn(this.#v2, name);
-      return dir === undefined ? undefined : readV2CpuUsage(dir);
+      return dir === undefined ? undefined : readV2CpuUsage(dir, this.#read);
     }
     const dir = dirIn(this.#v1.cpuacct, name);
-    return dir === undefined ? undefined : readV1CpuUsage(dir);
+    return dir === undefined ? undefined : readV1CpuUsage(dir, this.#read);
   }
 
   /**

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { countLines, readKeyValues, readUint } from "./cgroup-files.js";
+import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
 import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type PidCounters } from "./cgroup-stats.js";
 
 /** The directory of one cgroup in each v1 controller's hierarchy; undefined when not mounted. */
@@ -17,26 +16,26 @@ const nsPerUserHzTick = 10_000_000n;
  * cgroup v1 counters. memory.stat's `total_*` keys are used rather than the local ones so that a pod
  * cgroup (a parent) counts its children, exactly as the kernel's own usage_in_bytes does.
  */
-export function readV1Stats(dirs: V1Dirs, withProcesses = false): CgroupStats & { processes: number | undefined } {
+export function readV1Stats(dirs: V1Dirs, withProcesses = false, read: ReadPseudoFile = readPseudoFile): CgroupStats & { processes: number | undefined } {
   return {
-    cpu: dirs.cpuacct === undefined ? undefined : readV1Cpu(dirs.cpuacct, dirs.cpu),
-    memory: dirs.memory === undefined ? undefined : readV1Memory(dirs.memory),
-    pids: dirs.pids === undefined ? undefined : readV1Pids(dirs.pids),
-    processes: withProcesses ? countLines(join(dirs.pids ?? dirs.memory ?? dirs.cpuacct ?? "/nonexistent", "cgroup.procs")) : undefined,
+    cpu: dirs.cpuacct === undefined ? undefined : readV1Cpu(dirs.cpuacct, dirs.cpu, read),
+    memory: dirs.memory === undefined ? undefined : readV1Memory(dirs.memory, read),
+    pids: dirs.pids === undefined ? undefined : readV1Pids(dirs.pids, read),
+    processes: withProcesses ? countLines(`${dirs.pids ?? dirs.memory ?? dirs.cpuacct ?? "/nonexistent"}/cgroup.procs`, read) : undefined,
   };
 }
 
-export function readV1CpuUsage(cpuacctDir: string): bigint | undefined {
-  return readUint(join(cpuacctDir, "cpuacct.usage"));
+export function readV1CpuUsage(cpuacctDir: string, read: ReadPseudoFile = readPseudoFile): bigint | undefined {
+  return readUint(`${cpuacctDir}/cpuacct.usage`, read);
 }
 
-function readV1Cpu(cpuacct: string, cpu: string | undefined): CpuCounters | undefined {
-  const usageNs = readV1CpuUsage(cpuacct);
+function readV1Cpu(cpuacct: string, cpu: string | undefined, read: ReadPseudoFile): CpuCounters | undefined {
+  const usageNs = readV1CpuUsage(cpuacct, read);
   if (usageNs === undefined) return undefined;
-  const times = readKeyValues(join(cpuacct, "cpuacct.stat"));
+  const times = readKeyValues(`${cpuacct}/cpuacct.stat`, read);
   const user = times?.get("user");
   const system = times?.get("system");
-  const throttling = cpu === undefined ? undefined : readKeyValues(join(cpu, "cpu.stat"));
+  const throttling = cpu === undefined ? undefined : readKeyValues(`${cpu}/cpu.stat`, read);
   return {
     usageNs,
     userNs: user === undefined ? undefined : user * nsPerUserHzTick,
@@ -47,20 +46,20 @@ function readV1Cpu(cpuacct: string, cpu: string | undefined): CpuCounters | unde
   };
 }
 
-function readV1Memory(dir: string): MemoryCounters | undefined {
-  const usage = readUint(join(dir, "memory.usage_in_bytes"));
-  const stat = readKeyValues(join(dir, "memory.stat"));
+function readV1Memory(dir: string, read: ReadPseudoFile): MemoryCounters | undefined {
+  const usage = readUint(`${dir}/memory.usage_in_bytes`, read);
+  const stat = readKeyValues(`${dir}/memory.stat`, read);
   if (usage === undefined || stat === undefined) return undefined;
-  const limit = limited(readUint(join(dir, "memory.limit_in_bytes")));
+  const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));
   const inactiveFile = stat.get("total_inactive_file") ?? 0n;
   // Swap is only accounted with swapaccount=1 (the memsw files exist); memsw counts memory plus swap.
-  const memsw = readUint(join(dir, "memory.memsw.usage_in_bytes"));
-  const memswLimit = limited(readUint(join(dir, "memory.memsw.limit_in_bytes")));
-  const oom = readKeyValues(join(dir, "memory.oom_control"));
+  const memsw = readUint(`${dir}/memory.memsw.usage_in_bytes`, read);
+  const memswLimit = limited(readUint(`${dir}/memory.memsw.limit_in_bytes`, read));
+  const oom = readKeyValues(`${dir}/memory.oom_control`, read);
   return {
     usage,
     workingSet: workingSetOf(usage, inactiveFile),
-    maxUsage: readUint(join(dir, "memory.max_usage_in_bytes")),
+    maxUsage: readUint(`${dir}/memory.max_usage_in_bytes`, read),
     limit,
     rss: stat.get("total_rss") ?? 0n,
     cache: stat.get("total_cache") ?? 0n,
@@ -69,7 +68,7 @@ function readV1Memory(dir: string): MemoryCounters | undefined {
     inactiveFile,
     pageFaults: stat.get("total_pgfault") ?? 0n,
     majorPageFaults: stat.get("total_pgmajfault") ?? 0n,
-    failcnt: readUint(join(dir, "memory.failcnt")),
+    failcnt: readUint(`${dir}/memory.failcnt`, read),
     swapUsage: memsw === undefined ? undefined : memsw > usage ? memsw - usage : 0n,
     swapLimit: memswLimit === undefined || limit === undefined ? undefined : memswLimit > limit ? memswLimit - limit : 0n,
     // Kernels before 4.13 have no oom_kill line.
@@ -77,10 +76,10 @@ function readV1Memory(dir: string): MemoryCounters | undefined {
   };
 }
 
-function readV1Pids(dir: string): PidCounters | undefined {
-  const current = readUint(join(dir, "pids.current"));
+function readV1Pids(dir: string, read: ReadPseudoFile): PidCounters | undefined {
+  const current = readUint(`${dir}/pids.current`, read);
   if (current === undefined) return undefined;
-  return { current, limit: readUint(join(dir, "pids.max")) };
+  return { current, limit: readUint(`${dir}/pids.max`, read) };
 }
 
 function limited(v: bigint | undefined): bigint | undefined {

@@ -1,27 +1,26 @@
-import { join } from "node:path";
-import { countLines, readKeyValues, readUint } from "./cgroup-files.js";
+import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
 import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type PidCounters } from "./cgroup-stats.js";
 
 /**
  * cgroup v2 (unified) counters of one cgroup directory. cpu.stat is in microseconds; memory.stat is
  * hierarchical already. A controller not enabled for the cgroup (its files absent) reads as undefined.
  */
-export function readV2Stats(dir: string, withProcesses = false): CgroupStats & { processes: number | undefined } {
+export function readV2Stats(dir: string, withProcesses = false, read: ReadPseudoFile = readPseudoFile): CgroupStats & { processes: number | undefined } {
   return {
-    cpu: readV2Cpu(dir),
-    memory: readV2Memory(dir),
-    pids: readV2Pids(dir),
-    processes: withProcesses ? countLines(join(dir, "cgroup.procs")) : undefined,
+    cpu: readV2Cpu(dir, read),
+    memory: readV2Memory(dir, read),
+    pids: readV2Pids(dir, read),
+    processes: withProcesses ? countLines(`${dir}/cgroup.procs`, read) : undefined,
   };
 }
 
-export function readV2CpuUsage(dir: string): bigint | undefined {
-  const usec = readKeyValues(join(dir, "cpu.stat"))?.get("usage_usec");
+export function readV2CpuUsage(dir: string, read: ReadPseudoFile = readPseudoFile): bigint | undefined {
+  const usec = readKeyValues(`${dir}/cpu.stat`, read)?.get("usage_usec");
   return usec === undefined ? undefined : usec * 1000n;
 }
 
-function readV2Cpu(dir: string): CpuCounters | undefined {
-  const stat = readKeyValues(join(dir, "cpu.stat"));
+function readV2Cpu(dir: string, read: ReadPseudoFile): CpuCounters | undefined {
+  const stat = readKeyValues(`${dir}/cpu.stat`, read);
   const usage = stat?.get("usage_usec");
   if (stat === undefined || usage === undefined) return undefined;
   const us = (key: string): bigint | undefined => {
@@ -38,19 +37,19 @@ function readV2Cpu(dir: string): CpuCounters | undefined {
   };
 }
 
-function readV2Memory(dir: string): MemoryCounters | undefined {
-  const usage = readUint(join(dir, "memory.current"));
-  const stat = readKeyValues(join(dir, "memory.stat"));
+function readV2Memory(dir: string, read: ReadPseudoFile): MemoryCounters | undefined {
+  const usage = readUint(`${dir}/memory.current`, read);
+  const stat = readKeyValues(`${dir}/memory.stat`, read);
   if (usage === undefined || stat === undefined) return undefined;
   const inactiveFile = stat.get("inactive_file") ?? 0n;
-  const events = readKeyValues(join(dir, "memory.events"));
+  const events = readKeyValues(`${dir}/memory.events`, read);
   // "max" reads as undefined: unlimited.
-  const limit = readUint(join(dir, "memory.max"));
-  const swapLimit = readUint(join(dir, "memory.swap.max"));
+  const limit = readUint(`${dir}/memory.max`, read);
+  const swapLimit = readUint(`${dir}/memory.swap.max`, read);
   return {
     usage,
     workingSet: workingSetOf(usage, inactiveFile),
-    maxUsage: readUint(join(dir, "memory.peak")),
+    maxUsage: readUint(`${dir}/memory.peak`, read),
     limit: limit === undefined || limit >= unlimitedFrom ? undefined : limit,
     rss: stat.get("anon") ?? 0n,
     cache: stat.get("file") ?? 0n,
@@ -60,14 +59,14 @@ function readV2Memory(dir: string): MemoryCounters | undefined {
     pageFaults: stat.get("pgfault") ?? 0n,
     majorPageFaults: stat.get("pgmajfault") ?? 0n,
     failcnt: events?.get("max"),
-    swapUsage: readUint(join(dir, "memory.swap.current")),
+    swapUsage: readUint(`${dir}/memory.swap.current`, read),
     swapLimit: swapLimit === undefined || swapLimit >= unlimitedFrom ? undefined : swapLimit,
     oomKills: events?.get("oom_kill"),
   };
 }
 
-function readV2Pids(dir: string): PidCounters | undefined {
-  const current = readUint(join(dir, "pids.current"));
+function readV2Pids(dir: string, read: ReadPseudoFile): PidCounters | undefined {
+  const current = readUint(`${dir}/pids.current`, read);
   if (current === undefined) return undefined;
-  return { current, limit: readUint(join(dir, "pids.max")) };
+  return { current, limit: readUint(`${dir}/pids.max`, read) };
 }

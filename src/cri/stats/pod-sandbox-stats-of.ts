@@ -24,13 +24,14 @@ export interface PodTotals {
  * A pod's totals: its own cgroup when the sandbox has a cgroup parent (the kubelet gives every pod
  * one, shared by all its containers), else the sum of the sandbox's and its running containers'.
  */
-export function podTotals(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], withProcesses = false): PodTotals {
+export function podTotals(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], withProcesses = false, memberSnapshots?: ReadonlyMap<string, CgroupSnapshot | undefined>): PodTotals {
   const cgroup = sandbox.state.running ? deps.cgroups.pod({ cgroupParent: sandbox.hostConfig.cgroupParent }) : undefined;
   if (cgroup !== undefined) {
     return { snapshot: deps.cgroups.reader.read(cgroup, withProcesses), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
   }
   const parts = [sandbox, ...members];
-  const snapshots = parts.map((c) => containerSnapshot(deps, c, withProcesses)).filter((s) => s !== undefined);
+  const snapshotOf = (c: ContainerInspect): CgroupSnapshot | undefined => (memberSnapshots?.has(c.id) === true ? memberSnapshots.get(c.id) : containerSnapshot(deps, c, withProcesses));
+  const snapshots = parts.map(snapshotOf).filter((s) => s !== undefined);
   let nanoCores: bigint | undefined = 0n;
   for (const c of parts) {
     if (!c.state.running) continue;
@@ -46,11 +47,15 @@ export function podInterfaces(deps: Pick<StatsDeps, "procRoot">, sandbox: Contai
   return readPodInterfaces(sandbox.state.pid, deps.procRoot);
 }
 
-/** PodSandboxStats of a sandbox and its running containers. */
+/**
+ * PodSandboxStats of a sandbox and its running containers. Each container's cgroup is read once,
+ * for its own stats and, when the pod has no cgroup of its own, for the pod's sums.
+ */
 export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], timestamp: bigint): PodSandboxStatsShape {
   const metadata = parseSandboxName(sandbox.name);
   const { labels, annotations } = extractLabels(sandbox.config.labels);
-  const totals = podTotals(deps, sandbox, members);
+  const snapshots = new Map(members.map((c) => [c.id, containerSnapshot(deps, c)]));
+  const totals = podTotals(deps, sandbox, members, false, snapshots);
   const cpu = totals.snapshot === undefined ? undefined : cpuUsageOf(totals.snapshot, timestamp, totals.nanoCores);
   const memory = totals.snapshot === undefined ? undefined : memoryUsageOf(totals.snapshot, timestamp);
   const process = totals.snapshot === undefined ? undefined : processUsageOf(totals.snapshot, timestamp);
@@ -62,7 +67,7 @@ export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, me
       ...(memory === undefined ? {} : { memory }),
       ...(process === undefined ? {} : { process }),
       ...(interfaces === undefined ? {} : { network: networkUsageOf(interfaces, timestamp) }),
-      containers: members.map((c) => containerStatsOf(deps, c, timestamp)),
+      containers: members.map((c) => containerStatsOf(deps, c, timestamp, snapshots.get(c.id))),
     },
   };
 }

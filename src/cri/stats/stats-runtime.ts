@@ -81,6 +81,7 @@ export async function createStatsRuntime(opts: StatsRuntimeOptions): Promise<Sta
     },
     async stop() {
       sampler.stop();
+      reader.close();
       await layers.stop();
       await cache.stop();
     },

@@ -1,0 +1,135 @@
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
+
+export interface HeldCgroupFilesOptions {
+  /** A file not read for this long is closed (default 25 s: the kubelet reads stats every 10 s). */
+  readonly closeAfterMs?: number;
+  /** How often unused files are looked for while any is held (default 10 s). */
+  readonly sweepEveryMs?: number;
+  /** At most this many files are held; past it, reads open and close as readPseudoFile does. */
+  readonly maxHeld?: number;
+  readonly now?: () => number;
+}
+
+interface Held {
+  readonly fd: number;
+  usedAt: number;
+}
+
+/**
+ * cgroup files kept open and read again from offset 0. The kernel regenerates a cgroup file's text on
+ * every read from its start, so a held file reads as fresh as a new open; what it saves is the path
+ * walk, open, fstat and close, which on this 2-core host cost 13 µs of a small file's 15 (memory.stat:
+ * 26 µs opened each time, 11 µs held), paid for every counter of every container on each stats call.
+ *
+ * A removed cgroup's files fail with ENODEV from then on, also when a cgroup of the same name is made
+ * again (a restarted container): any failure closes the file and opens the path once more, so a read
+ * is never answered by a cgroup that is gone. Only cgroupfs may be read through this: a regular file
+ * deleted and written again would keep reading the old one. Pid lists (cgroup.procs, tasks) are not
+ * held (see holdable).
+ *
+ * Files not read for `closeAfterMs` are closed by a sweep that runs only while some are held (so an
+ * idle docker-cri with no pods has no timer), and none is held past `maxHeld`. Node opens with
+ * O_CLOEXEC, so child processes (CNI plugins, runc through Docker) never inherit them.
+ */
+export class HeldCgroupFiles {
+  readonly #held = new Map<string, Held>();
+  readonly #closeAfterMs: number;
+  readonly #sweepEveryMs: number;
+  readonly #maxHeld: number;
+  readonly #now: () => number;
+  /** One buffer for every read: reads are synchronous, so none overlaps another. */
+  #buffer = Buffer.allocUnsafe(16 * 1024);
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(opts: HeldCgroupFilesOptions = {}) {
+    this.#closeAfterMs = opts.closeAfterMs ?? 25_000;
+    this.#sweepEveryMs = opts.sweepEveryMs ?? 10_000;
+    this.#maxHeld = opts.maxHeld ?? 4096;
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  /** The file's whole text now; undefined when it cannot be read (see readPseudoFile). */
+  readonly read: ReadPseudoFile = (path) => {
+    if (!holdable(path)) return readPseudoFile(path);
+    const held = this.#held.get(path);
+    if (held !== undefined) {
+      const text = this.#readFd(held.fd, path);
+      if (text !== undefined) {
+        held.usedAt = this.#now();
+        return text;
+      }
+      this.#close(path, held);
+    }
+    if (this.#held.size >= this.#maxHeld) return readPseudoFile(path);
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch {
+      return undefined;
+    }
+    const text = this.#readFd(fd, path);
+    if (text === undefined) {
+      closeQuietly(fd);
+      return undefined;
+    }
+    this.#held.set(path, { fd, usedAt: this.#now() });
+    this.#sweep ??= setInterval(() => { this.closeUnused(); }, this.#sweepEveryMs).unref();
+    return text;
+  };
+
+  /** How many files are open now. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** Closes the files not read for `closeAfterMs`; the sweep calls it. */
+  closeUnused(): void {
+    const before = this.#now() - this.#closeAfterMs;
+    for (const [path, held] of this.#held) if (held.usedAt <= before) this.#close(path, held);
+  }
+
+  /** Closes every file. */
+  close(): void {
+    for (const [path, held] of this.#held) this.#close(path, held);
+  }
+
+  #close(path: string, held: Held): void {
+    this.#held.delete(path);
+    closeQuietly(held.fd);
+    if (this.#held.size === 0 && this.#sweep !== undefined) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
+  /** The text from offset 0; a file that fills the buffer is read whole by path (none is that big). */
+  #readFd(fd: number, path: string): string | undefined {
+    try {
+      const n = readSync(fd, this.#buffer, 0, this.#buffer.length, 0);
+      if (n < this.#buffer.length) return this.#buffer.toString("utf8", 0, n);
+      const text = readFileSync(path, "utf8");
+      this.#buffer = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, Buffer.byteLength(text) + 1));
+      return text;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Counter files regenerate on every read from offset 0. A v1 cgroup.procs or tasks file does not: its
+ * pid list is built at the first read after open and reused by the next ones while it lives (the
+ * kernel keeps it a second after the last read), so those are opened each time.
+ */
+function holdable(path: string): boolean {
+  return !path.endsWith("/cgroup.procs") && !path.endsWith("/tasks");
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+}
