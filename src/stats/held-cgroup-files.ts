@@ -6,7 +6,10 @@ export interface HeldCgroupFilesOptions {
   readonly closeAfterMs?: number;
   /** How often unused files are looked for while any is held (default 10 s). */
   readonly sweepEveryMs?: number;
-  /** At most this many files are held; past it, reads open and close as readPseudoFile does. */
+  /**
+   * At most this many files are held; past it, reads open and close as readPseudoFile does. Default:
+   * a quarter of the open-file limit, at most 4096, so sockets and logs never run short.
+   */
   readonly maxHeld?: number;
   readonly now?: () => number;
 }
@@ -45,7 +48,7 @@ export class HeldCgroupFiles {
   constructor(opts: HeldCgroupFilesOptions = {}) {
     this.#closeAfterMs = opts.closeAfterMs ?? 25_000;
     this.#sweepEveryMs = opts.sweepEveryMs ?? 10_000;
-    this.#maxHeld = opts.maxHeld ?? 4096;
+    this.#maxHeld = opts.maxHeld ?? defaultMaxHeld();
     this.#now = opts.now ?? (() => performance.now());
   }
 
@@ -115,6 +118,13 @@ export class HeldCgroupFiles {
       return undefined;
     }
   }
+}
+
+/** A quarter of this process's soft open-file limit (/proc/self/limits), at most 4096. */
+function defaultMaxHeld(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readPseudoFile("/proc/self/limits") ?? "");
+  const soft = m?.[1] === undefined || m[1] === "unlimited" ? Number.POSITIVE_INFINITY : Number(m[1]);
+  return Math.max(0, Math.min(4096, Math.floor(soft / 4)));
 }
 
 /**

@@ -6,7 +6,7 @@
  * are closed, and past the cap reads still answer without holding.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
 import { once } from "node:events";
@@ -100,5 +100,30 @@ describe("HeldCgroupFiles on the real cgroupfs", () => {
     held.close();
     assert.equal(held.size, 0);
     assert.equal(await openFds(), fdsBefore);
+  });
+});
+
+describe("HeldCgroupFiles' default cap", () => {
+  it("holds at most a quarter of the open-file limit, and reads past it still answer", () => {
+    // A child with an open-file limit of 64 may hold 16 files; it reads 40 different ones.
+    const module = new URL("../../src/stats/held-cgroup-files.ts", import.meta.url).pathname;
+    const script = `
+      const { readdirSync } = require("node:fs");
+      import(${JSON.stringify(module)}).then(({ HeldCgroupFiles }) => {
+        const held = new HeldCgroupFiles();
+        const files = readdirSync("/proc/sys/kernel", { withFileTypes: true }).filter((e) => e.isFile()).map((e) => "/proc/sys/kernel/" + e.name);
+        const read = files.filter((f) => held.read(f) !== undefined).slice(0, 40);
+        const again = read.filter((f) => held.read(f) !== undefined);
+        process.stdout.write(JSON.stringify({ read: read.length, again: again.length, held: held.size }));
+        held.close();
+      });
+    `;
+    const out = execFileSync("sh", ["-c", 'ulimit -n 64 && exec "$0" --import tsx -e "$1"', process.execPath, script], { encoding: "utf8" });
+    const result: unknown = JSON.parse(out);
+    assert.ok(typeof result === "object" && result !== null);
+    const { read, again, held } = result as { read: number; again: number; held: number }; // our own child's JSON
+    assert.equal(read, 40, "40 files read");
+    assert.equal(again, read, "every file reads again, held or not");
+    assert.equal(held, 16, "a quarter of 64 held");
   });
 });
