@@ -2,7 +2,9 @@
  * The kubelet steady-state bench (issue 15), `npm run bench kubelet [-- --pods N --seconds S --idle-seconds I]`
  * (defaults 110 pods, 60 s, 30 s; the plain `npm run bench` runs it after the paired cases).
  *
- * It starts its own docker-cri (the local pause image, --log-level=warn) on the system dockerd and:
+ * It starts its own docker-cri (the local pause image, --log-level=warn) on the system dockerd, from
+ * `dist/` as `npm run build` left it (the test kit's source bundle carries inline source maps, which
+ * add about 25 MB of RSS; a build older than the source refuses to start), and:
  * 1. idle: I seconds with no pods and no calls — docker-cri's CPU seconds and RSS;
  * 2. runs N pods with one running busybox `sleep` each through CRI (RunPodSandbox, CreateContainer,
  *    StartContainer; four at a time);
@@ -214,7 +216,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const log = (s: string): void => { process.stderr.write(`bench: kubelet: ${s}\n`); };
   try {
     await ensureTestImages();
-    daemon = await startDaemon({ args: ["--log-level=warn", `--pod-infra-container-image=${PAUSE_IMAGE}`] });
+    daemon = await startDaemon({ args: ["--log-level=warn", `--pod-infra-container-image=${PAUSE_IMAGE}`], entry: "dist" });
     const pid = daemon.proc.pid ?? 0;
     const cri = daemon.client();
     await cri.call(RuntimeService.method.version, {});

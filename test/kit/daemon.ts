@@ -3,9 +3,9 @@
  * temp socket and root directory, the way an operator would start it; tests talk to it over the socket.
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { criClient, type CriClient } from "./cri-client.js";
@@ -26,6 +26,27 @@ export interface DaemonOptions {
   stdio?: StdioOptions;
   /** What to wait for: the socket file (default) or nothing. */
   waitFor?: "socket" | "none";
+  /**
+   * What runs: the current source, bundled (default; see daemon-entry.ts), or `dist/src/main.js` as
+   * `npm run build` left it, the way an operator runs it (the kubelet bench's footprint figures). With
+   * "dist", a build older than any source file fails the start, so no figure comes from stale code.
+   */
+  entry?: "source" | "dist";
+}
+
+/** `dist/src/main.js`, after checking that every source file's compiled file is at least as new. */
+async function distEntry(): Promise<string> {
+  const src = join(repoRoot, "src");
+  const stale: string[] = [];
+  for (const e of await readdir(src, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile() || !e.name.endsWith(".ts") || e.name.endsWith(".test.ts") || e.name.endsWith(".d.ts")) continue;
+    const file = join(e.parentPath, e.name);
+    const built = join(repoRoot, "dist", relative(repoRoot, file)).replace(/\.ts$/, ".js");
+    const [a, b] = await Promise.all([stat(file), stat(built).catch(() => undefined)]);
+    if (b === undefined || b.mtimeMs < a.mtimeMs) stale.push(relative(repoRoot, file));
+  }
+  if (stale.length > 0) throw new Error(`dist/ is older than ${stale.length} source file(s) (${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ", …" : ""}): run npm run build`);
+  return join(repoRoot, "dist", "src", "main.js");
 }
 
 export interface Daemon {
@@ -59,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, "--metrics-bind-address")) args.push("--metrics-bind-address=127.0.0.1:0");
   if (!hasFlag(args, "--network-plugin")) args.push("--network-plugin=");
   if (!hasFlag(args, "--docker-endpoint")) args.push(`--docker-endpoint=unix://${DEFAULT_DOCKER_SOCKET}`);
-  const nodeArgs = [...(await daemonNodeArgs()), ...args];
+  const nodeArgs = [...(opts.entry === "dist" ? [await distEntry()] : await daemonNodeArgs()), ...args];
   const cmd = opts.wrap ? opts.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const proc = spawn(cmd.command, cmd.args, {
     cwd: repoRoot,
