@@ -98,8 +98,9 @@ async function fdKinds(pid: number): Promise<string> {
 }
 
 /**
- * docker-cri's descriptors once it is idle again: pooled Docker connections close after 30 s idle,
- * so this waits up to 45 s for the count to come down to `limit`, and returns the last count.
+ * docker-cri's descriptors once it is idle again: pooled Docker connections close after 30 s idle
+ * and held cgroup counter files 25-35 s after their last read, so this waits up to 45 s for the count
+ * to come down to `limit`, and returns the last count.
  */
 async function settledFds(pid: number, limit: number): Promise<number> {
   const deadline = performance.now() + 45_000;
