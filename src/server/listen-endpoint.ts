@@ -1,6 +1,6 @@
-import { chmod, chown, lstat, unlink } from "node:fs/promises";
+import { chmod, chown, lstat, rename, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { dirname } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { CriError } from "../errors/index.js";
 import { makeDirs } from "../util/make-dirs.js";
 
@@ -32,10 +32,16 @@ async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
+/** The longest unix socket path Linux binds (sun_path is 108 bytes with its NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
 /**
  * Opens the listening socket for the CRI server. Unix sockets are created mode 0660 (set through the
  * umask while binding, so there is no window where they are wider), handed to `gid` when one is given
- * (the owner stays), and their directory is created.
+ * (the owner stays), and their directory is created. The socket is bound under a private name beside
+ * `path` and renamed into place once its mode and group are set, so a client that finds `path` (a
+ * kubelet in that group, a test waiting for the file) never meets it before the group is right. Only
+ * when that private name would be longer than a socket path may be is it bound at `path` directly.
  */
 export async function listenEndpoint(target: ListenTarget, onConnection: (socket: Socket) => void): Promise<Server> {
   const server = createServer({ pauseOnConnect: false }, onConnection);
@@ -56,18 +62,26 @@ export async function listenEndpoint(target: ListenTarget, onConnection: (socket
     return server;
   }
   const path = target.path;
+  const privateName = join(dirname(path), `.${basename(path)}.${process.pid}`);
+  const bindAt = Buffer.byteLength(privateName) <= MAX_SOCKET_PATH_BYTES ? privateName : path;
   try {
     await makeDirs(dirname(path));
     await removeStaleSocket(path);
+    if (bindAt !== path) await unlink(bindAt).catch(() => undefined); // left by a process with our pid
     const old = process.umask(0o117);
     try {
-      await listen(path);
+      await listen(bindAt);
     } finally {
       process.umask(old);
     }
-    await chmod(path, 0o660);
-    if (target.gid !== undefined) await chown(path, -1, target.gid);
+    await chmod(bindAt, 0o660);
+    if (target.gid !== undefined) await chown(bindAt, -1, target.gid);
+    if (bindAt !== path) await rename(bindAt, path);
   } catch (err) {
+    if (bindAt !== path && server.listening) {
+      await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      await unlink(bindAt).catch(() => undefined);
+    }
     if (err instanceof CriError) throw err;
     const code = (err as NodeJS.ErrnoException).code; // fs and net reject with errno errors
     const why = code === "EACCES" || code === "EROFS" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "ENOENT" ? "no such directory" : err instanceof Error ? err.message : String(err);
