@@ -1,4 +1,9 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
+
+/** One buffer for every pseudo-file read: the reads are synchronous, so none overlaps another. */
+const smallBuffer = Buffer.allocUnsafe(16 * 1024);
+let buffer = smallBuffer;
+
 /**
  * Reads of kernel pseudo-files (cgroup and /proc). They are read synchronously on purpose: the kernel
  * answers from memory in microseconds, while fs/promises costs four thread-pool round trips per file
@@ -6,12 +11,40 @@ import { readFileSync } from "node:fs";
  * ListContainerStats reads. A missing file (a cgroup that went away, a controller this kernel lacks)
  * is undefined, and so is any other failure (ENODEV for a cgroup removed while we read it, EACCES):
  * one container's unreadable counter must never fail a whole ListContainerStats.
+ *
+ * Read as open, reads into one shared buffer until end of file, close: a pseudo-file's size is 0 to
+ * fstat, so readFileSync's size probe and growing chunks are wasted work. A file bigger than the
+ * buffer grows it for that read only.
  */
 export function readPseudoFile(path: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, "utf8");
+    fd = openSync(path, "r");
   } catch {
     return undefined;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return buffer.toString("utf8", 0, length);
+  } catch {
+    return undefined;
+  } finally {
+    buffer = smallBuffer;
+    try {
+      closeSync(fd);
+    } catch {
+      // Nothing to release.
+    }
   }
 }
 
@@ -43,6 +76,21 @@ export function parseKeyValues(text: string): Map<string, bigint> {
     start = end + 1;
   }
   return out;
+}
+
+/**
+ * The value of one "key value" line of such a file, without parsing the others: for the few keys of
+ * memory.stat's 40-odd lines that CRI's stats carry. The key must be a whole line's first word
+ * ("rss" does not match "total_rss" nor "rss_huge").
+ */
+export function keyValue(text: string, key: string): bigint | undefined {
+  for (let at = text.indexOf(`${key} `); at >= 0; at = text.indexOf(`${key} `, at + 1)) {
+    if (at !== 0 && text.charCodeAt(at - 1) !== 10) continue;
+    const start = at + key.length + 1;
+    const newline = text.indexOf("\n", start);
+    return parseUint(text.slice(start, newline < 0 ? text.length : newline).trim());
+  }
+  return undefined;
 }
 
 export function readKeyValues(path: string, read: ReadPseudoFile = readPseudoFile): Map<string, bigint> | undefined {

@@ -59,6 +59,19 @@ export interface PidCounters {
 }
 
 /**
+ * What CRI's stats RPCs carry of a cgroup, a projection of CgroupStats read from fewer files (see
+ * CgroupReader.readUsage): cumulative CPU time, the memory figures ContainerStats and
+ * PodSandboxStats report, and the task count. A CgroupStats is a CgroupUsage.
+ */
+export interface CgroupUsage {
+  readonly cpu: Pick<CpuCounters, "usageNs"> | undefined;
+  readonly memory: MemoryUsage | undefined;
+  readonly pids: Pick<PidCounters, "current"> | undefined;
+}
+
+export type MemoryUsage = Pick<MemoryCounters, "usage" | "workingSet" | "limit" | "rss" | "pageFaults" | "majorPageFaults" | "swapUsage" | "swapLimit">;
+
+/**
  * Limits at or above this are the kernel's "unlimited" (v1 reports PAGE_COUNTER_MAX rounded to pages,
  * 9223372036854771712, not a round number); containerd and cAdvisor use the same 2^62 cut.
  */

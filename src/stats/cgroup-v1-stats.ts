@@ -1,5 +1,5 @@
-import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type PidCounters } from "./cgroup-stats.js";
+import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters } from "./cgroup-stats.js";
 
 /** The directory of one cgroup in each v1 controller's hierarchy; undefined when not mounted. */
 export interface V1Dirs {
@@ -29,6 +29,43 @@ export function readV1CpuUsage(cpuacctDir: string, read: ReadPseudoFile = readPs
   return readUint(`${cpuacctDir}/cpuacct.usage`, read);
 }
 
+/**
+ * What CRI's stats carry (CgroupUsage), from 7 files: cpuacct.usage, memory.usage_in_bytes,
+ * memory.stat (four keys looked up, not parsed whole), memory.limit_in_bytes, the two memsw files
+ * and pids.current. Equal to the matching fields of readV1Stats.
+ */
+export function readV1Usage(dirs: V1Dirs, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
+  const usageNs = dirs.cpuacct === undefined ? undefined : readV1CpuUsage(dirs.cpuacct, read);
+  const current = dirs.pids === undefined ? undefined : readUint(`${dirs.pids}/pids.current`, read);
+  let memory: MemoryUsage | undefined;
+  if (dirs.memory !== undefined) {
+    const usage = readUint(`${dirs.memory}/memory.usage_in_bytes`, read);
+    const stat = read(`${dirs.memory}/memory.stat`);
+    if (usage !== undefined && stat !== undefined) memory = v1MemoryUsage(dirs.memory, read, usage, (key) => keyValue(stat, key));
+  }
+  return { cpu: usageNs === undefined ? undefined : { usageNs }, memory, pids: current === undefined ? undefined : { current } };
+}
+
+/** The memory.stat value of a key (total_rss, total_pgfault, ...). */
+type StatOf = (key: string) => bigint | undefined;
+
+function v1MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
+  const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));
+  // Swap is only accounted with swapaccount=1 (the memsw files exist); memsw counts memory plus swap.
+  const memsw = readUint(`${dir}/memory.memsw.usage_in_bytes`, read);
+  const memswLimit = limited(readUint(`${dir}/memory.memsw.limit_in_bytes`, read));
+  return {
+    usage,
+    workingSet: workingSetOf(usage, stat("total_inactive_file") ?? 0n),
+    limit,
+    rss: stat("total_rss") ?? 0n,
+    pageFaults: stat("total_pgfault") ?? 0n,
+    majorPageFaults: stat("total_pgmajfault") ?? 0n,
+    swapUsage: memsw === undefined ? undefined : memsw > usage ? memsw - usage : 0n,
+    swapLimit: memswLimit === undefined || limit === undefined ? undefined : memswLimit > limit ? memswLimit - limit : 0n,
+  };
+}
+
 function readV1Cpu(cpuacct: string, cpu: string | undefined, read: ReadPseudoFile): CpuCounters | undefined {
   const usageNs = readV1CpuUsage(cpuacct, read);
   if (usageNs === undefined) return undefined;
@@ -50,27 +87,15 @@ function readV1Memory(dir: string, read: ReadPseudoFile): MemoryCounters | undef
   const usage = readUint(`${dir}/memory.usage_in_bytes`, read);
   const stat = readKeyValues(`${dir}/memory.stat`, read);
   if (usage === undefined || stat === undefined) return undefined;
-  const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));
-  const inactiveFile = stat.get("total_inactive_file") ?? 0n;
-  // Swap is only accounted with swapaccount=1 (the memsw files exist); memsw counts memory plus swap.
-  const memsw = readUint(`${dir}/memory.memsw.usage_in_bytes`, read);
-  const memswLimit = limited(readUint(`${dir}/memory.memsw.limit_in_bytes`, read));
   const oom = readKeyValues(`${dir}/memory.oom_control`, read);
   return {
-    usage,
-    workingSet: workingSetOf(usage, inactiveFile),
+    ...v1MemoryUsage(dir, read, usage, (key) => stat.get(key)),
     maxUsage: readUint(`${dir}/memory.max_usage_in_bytes`, read),
-    limit,
-    rss: stat.get("total_rss") ?? 0n,
     cache: stat.get("total_cache") ?? 0n,
     mappedFile: stat.get("total_mapped_file") ?? 0n,
     activeFile: stat.get("total_active_file") ?? 0n,
-    inactiveFile,
-    pageFaults: stat.get("total_pgfault") ?? 0n,
-    majorPageFaults: stat.get("total_pgmajfault") ?? 0n,
+    inactiveFile: stat.get("total_inactive_file") ?? 0n,
     failcnt: readUint(`${dir}/memory.failcnt`, read),
-    swapUsage: memsw === undefined ? undefined : memsw > usage ? memsw - usage : 0n,
-    swapLimit: memswLimit === undefined || limit === undefined ? undefined : memswLimit > limit ? memswLimit - limit : 0n,
     // Kernels before 4.13 have no oom_kill line.
     oomKills: oom?.get("oom_kill"),
   };

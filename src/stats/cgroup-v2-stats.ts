@@ -1,5 +1,5 @@
-import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type PidCounters } from "./cgroup-stats.js";
+import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters } from "./cgroup-stats.js";
 
 /**
  * cgroup v2 (unified) counters of one cgroup directory. cpu.stat is in microseconds; memory.stat is
@@ -17,6 +17,43 @@ export function readV2Stats(dir: string, withProcesses = false, read: ReadPseudo
 export function readV2CpuUsage(dir: string, read: ReadPseudoFile = readPseudoFile): bigint | undefined {
   const usec = readKeyValues(`${dir}/cpu.stat`, read)?.get("usage_usec");
   return usec === undefined ? undefined : usec * 1000n;
+}
+
+/**
+ * What CRI's stats carry (CgroupUsage), from 7 files: cpu.stat and memory.stat (keys looked up, not
+ * parsed whole), memory.current, memory.max, memory.swap.current, memory.swap.max and pids.current.
+ * Equal to the matching fields of readV2Stats.
+ */
+export function readV2Usage(dir: string, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
+  const cpuStat = read(`${dir}/cpu.stat`);
+  const usec = cpuStat === undefined ? undefined : keyValue(cpuStat, "usage_usec");
+  const current = readUint(`${dir}/pids.current`, read);
+  const usage = readUint(`${dir}/memory.current`, read);
+  const stat = read(`${dir}/memory.stat`);
+  return {
+    cpu: usec === undefined ? undefined : { usageNs: usec * 1000n },
+    memory: usage === undefined || stat === undefined ? undefined : v2MemoryUsage(dir, read, usage, (key) => keyValue(stat, key)),
+    pids: current === undefined ? undefined : { current },
+  };
+}
+
+/** The memory.stat value of a key (anon, pgfault, ...). */
+type StatOf = (key: string) => bigint | undefined;
+
+function v2MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
+  // "max" reads as undefined: unlimited.
+  const limit = readUint(`${dir}/memory.max`, read);
+  const swapLimit = readUint(`${dir}/memory.swap.max`, read);
+  return {
+    usage,
+    workingSet: workingSetOf(usage, stat("inactive_file") ?? 0n),
+    limit: limit === undefined || limit >= unlimitedFrom ? undefined : limit,
+    rss: stat("anon") ?? 0n,
+    pageFaults: stat("pgfault") ?? 0n,
+    majorPageFaults: stat("pgmajfault") ?? 0n,
+    swapUsage: readUint(`${dir}/memory.swap.current`, read),
+    swapLimit: swapLimit === undefined || swapLimit >= unlimitedFrom ? undefined : swapLimit,
+  };
 }
 
 function readV2Cpu(dir: string, read: ReadPseudoFile): CpuCounters | undefined {
@@ -41,26 +78,15 @@ function readV2Memory(dir: string, read: ReadPseudoFile): MemoryCounters | undef
   const usage = readUint(`${dir}/memory.current`, read);
   const stat = readKeyValues(`${dir}/memory.stat`, read);
   if (usage === undefined || stat === undefined) return undefined;
-  const inactiveFile = stat.get("inactive_file") ?? 0n;
   const events = readKeyValues(`${dir}/memory.events`, read);
-  // "max" reads as undefined: unlimited.
-  const limit = readUint(`${dir}/memory.max`, read);
-  const swapLimit = readUint(`${dir}/memory.swap.max`, read);
   return {
-    usage,
-    workingSet: workingSetOf(usage, inactiveFile),
+    ...v2MemoryUsage(dir, read, usage, (key) => stat.get(key)),
     maxUsage: readUint(`${dir}/memory.peak`, read),
-    limit: limit === undefined || limit >= unlimitedFrom ? undefined : limit,
-    rss: stat.get("anon") ?? 0n,
     cache: stat.get("file") ?? 0n,
     mappedFile: stat.get("file_mapped") ?? 0n,
     activeFile: stat.get("active_file") ?? 0n,
-    inactiveFile,
-    pageFaults: stat.get("pgfault") ?? 0n,
-    majorPageFaults: stat.get("pgmajfault") ?? 0n,
+    inactiveFile: stat.get("inactive_file") ?? 0n,
     failcnt: events?.get("max"),
-    swapUsage: readUint(`${dir}/memory.swap.current`, read),
-    swapLimit: swapLimit === undefined || swapLimit >= unlimitedFrom ? undefined : swapLimit,
     oomKills: events?.get("oom_kill"),
   };
 }

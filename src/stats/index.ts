@@ -1,14 +1,14 @@
 // Container and pod resource usage read straight from the kernel: cgroup v1 and v2 counters, a CPU
 // rate sampler, pod network counters from /proc, and background writable-layer sizes. Knows nothing
 // of Docker or CRI; imports only errors/log/host.
-export { parseKeyValues, parseUint } from "./cgroup-files.js";
+export { keyValue, parseKeyValues, parseUint } from "./cgroup-files.js";
 export { CgroupLocator } from "./cgroup-locator.js";
 export type { CgroupOwner } from "./cgroup-locator.js";
 export { containerCgroupName, expandSlice, podCgroupName } from "./cgroup-names.js";
 export { CgroupReader } from "./cgroup-reader.js";
 export type { CgroupSnapshot } from "./cgroup-reader.js";
 export { unlimitedFrom, workingSetOf } from "./cgroup-stats.js";
-export type { CgroupStats, CpuCounters, MemoryCounters, PidCounters } from "./cgroup-stats.js";
+export type { CgroupStats, CgroupUsage, CpuCounters, MemoryCounters, MemoryUsage, PidCounters } from "./cgroup-stats.js";
 export { CpuSampler } from "./cpu-sampler.js";
 export type { CpuSamplerOptions, SampleTarget } from "./cpu-sampler.js";
 export { parseNetDev, readPodInterfaces } from "./net-dev.js";

@@ -7,7 +7,18 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CgroupReader, containerCgroupName, expandSlice, parseNetDev, podCgroupName } from "../../src/stats/index.js";
+import { CgroupReader, containerCgroupName, expandSlice, keyValue, parseNetDev, podCgroupName, type CgroupStats, type CgroupUsage } from "../../src/stats/index.js";
+import { readPseudoFile } from "../../src/stats/cgroup-files.js";
+
+/** The fields of a full read that readUsage must give, and nothing else. */
+function usageOf(s: CgroupStats): CgroupUsage {
+  const m = s.memory;
+  return {
+    cpu: s.cpu === undefined ? undefined : { usageNs: s.cpu.usageNs },
+    memory: m === undefined ? undefined : { usage: m.usage, workingSet: m.workingSet, limit: m.limit, rss: m.rss, pageFaults: m.pageFaults, majorPageFaults: m.majorPageFaults, swapUsage: m.swapUsage, swapLimit: m.swapLimit },
+    pids: s.pids === undefined ? undefined : { current: s.pids.current },
+  };
+}
 
 const dirs: string[] = [];
 after(async () => {
@@ -72,6 +83,8 @@ describe("cgroup v2", () => {
     assert.equal(s.processes, 2);
     assert.equal(reader.cpuUsage("/pod/c1"), 2_500_000_000n);
     assert.equal(reader.read("/pod/gone"), undefined);
+    assert.deepEqual(reader.readUsage("/pod/c1"), usageOf(s), "readUsage gives exactly the full read's CRI fields");
+    assert.equal(reader.readUsage("/pod/gone"), undefined);
   });
 });
 
@@ -107,6 +120,48 @@ describe("cgroup v1", () => {
     assert.equal(s.memory.pageFaults, 77n);
     assert.deepEqual(s.pids, { current: 3n, limit: 100n });
     assert.equal(s.processes, 1);
+    const usage = reader.readUsage("/docker/c1");
+    assert.deepEqual(usage, usageOf(s), "readUsage gives exactly the full read's CRI fields");
+    assert.equal(usage.memory?.rss, 4194304n, "total_rss, not the local rss line");
+    assert.equal(reader.readUsage("/docker/gone"), undefined);
+  });
+
+  it("reads a limited, swap-accounted cgroup the same way in full and usage reads", async () => {
+    const root = await tree({
+      "cpuacct/docker/c2/cpuacct.usage": "5\n",
+      "memory/docker/c2/memory.usage_in_bytes": "1000\n",
+      "memory/docker/c2/memory.limit_in_bytes": "4096\n",
+      "memory/docker/c2/memory.stat": "total_inactive_file 1500\ntotal_rss_huge 9\ntotal_rss 300\n",
+      "memory/docker/c2/memory.memsw.usage_in_bytes": "1200\n",
+      "memory/docker/c2/memory.memsw.limit_in_bytes": "8192\n",
+    });
+    const mount = (c: string) => ({ mountPoint: join(root, c), root: "/", controllers: [c] });
+    const reader = new CgroupReader({ version: 1, hierarchies: [mount("cpuacct"), mount("memory")], systemd: undefined });
+    const full = reader.read("/docker/c2");
+    assert.ok(full !== undefined);
+    const usage = reader.readUsage("/docker/c2");
+    assert.deepEqual(usage, usageOf(full));
+    assert.deepEqual(usage.memory, { usage: 1000n, workingSet: 0n, limit: 4096n, rss: 300n, pageFaults: 0n, majorPageFaults: 0n, swapUsage: 200n, swapLimit: 4096n });
+    assert.equal(usage.pids, undefined, "no pids hierarchy mounted");
+  });
+});
+
+describe("pseudo-file reads", () => {
+  it("keyValue finds a whole line's first word only", () => {
+    const text = "rss_huge 1\ntotal_rss 2\nrss 3\nxrss 4\ntotal_rss_huge 5";
+    assert.equal(keyValue(text, "rss"), 3n);
+    assert.equal(keyValue(text, "total_rss"), 2n);
+    assert.equal(keyValue(text, "total_rss_huge"), 5n, "the last line, with no newline");
+    assert.equal(keyValue(text, "huge"), undefined);
+    assert.equal(keyValue("rss x\n", "rss"), undefined, "not a number");
+  });
+
+  it("reads a file bigger than the shared buffer whole, and the next small one right", async () => {
+    const root = await tree({ "big": "x".repeat(100_000) + "end", "small": "7\n" });
+    assert.equal(readPseudoFile(join(root, "big"))?.length, 100_003);
+    assert.equal(readPseudoFile(join(root, "small")), "7\n");
+    assert.equal(readPseudoFile(join(root, "missing")), undefined);
+    assert.ok((readPseudoFile("/proc/self/status") ?? "").includes("Pid:"), "a real pseudo-file");
   });
 });
 

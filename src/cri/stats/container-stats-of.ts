@@ -1,19 +1,19 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import type { ContainerStatsSchema } from "../../gen/index.js";
-import type { CgroupSnapshot } from "../../stats/index.js";
+import type { CgroupUsage } from "../../stats/index.js";
 import { containerCriLabels } from "../translate/container-config.js";
 import { parseContainerName } from "../translate/index.js";
 import type { StatsDeps } from "./stats-deps.js";
-import { cpuUsageOf, memoryUsageOf, swapUsageOf } from "./usage-of.js";
+import { cpuUsageOf, memoryUsageOf, swapUsageOf, usageRead, type CgroupRead } from "./usage-of.js";
 
 export type ContainerStatsShape = MessageInitShape<typeof ContainerStatsSchema>;
 
-/** A container's cgroup counters right now; undefined when it has no cgroup (not running). */
-export function containerSnapshot(deps: Pick<StatsDeps, "cgroups">, c: ContainerInspect, withProcesses = false): CgroupSnapshot | undefined {
+/** A container's cgroup counters right now, read `how`; undefined when it has no cgroup (not running). */
+export function containerSnapshot<S extends CgroupUsage>(deps: Pick<StatsDeps, "cgroups">, c: ContainerInspect, how: CgroupRead<S>): S | undefined {
   if (!c.state.running) return undefined;
   const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
-  return cgroup === undefined ? undefined : deps.cgroups.reader.read(cgroup, withProcesses);
+  return cgroup === undefined ? undefined : how.read(deps.cgroups.reader, cgroup);
 }
 
 /**
@@ -21,7 +21,7 @@ export function containerSnapshot(deps: Pick<StatsDeps, "cgroups">, c: Container
  * from the sampler's last window, the writable layer from the background measurement. A container
  * that is not running has attributes (and its layer) only.
  */
-export function containerStatsOf(deps: StatsDeps, c: ContainerInspect, timestamp: bigint, snapshot = containerSnapshot(deps, c)): ContainerStatsShape {
+export function containerStatsOf(deps: StatsDeps, c: ContainerInspect, timestamp: bigint, snapshot = containerSnapshot(deps, c, usageRead)): ContainerStatsShape {
   const names = parseContainerName(c.name);
   // The same labels ListContainers reports.
   const { labels, annotations } = containerCriLabels(c.config.labels);

@@ -6,6 +6,7 @@ import { cadvisorMetrics, type MetricSource } from "./cadvisor-metrics.js";
 import { containerSnapshot } from "./container-stats-of.js";
 import { podInterfaces, podTotals } from "./pod-sandbox-stats-of.js";
 import type { StatsDeps } from "./stats-deps.js";
+import { fullRead } from "./usage-of.js";
 
 type MetricShape = MessageInitShape<typeof MetricSchema>;
 export type PodSandboxMetricsShape = MessageInitShape<typeof PodSandboxMetricsSchema>;
@@ -20,7 +21,7 @@ export function podSandboxMetricsOf(deps: StatsDeps, sandbox: ContainerInspect, 
   const pod = parseSandboxName(sandbox.name);
   const namespace = sandbox.config.labels[podNamespaceLabel] ?? pod?.namespace ?? "";
   const podName = sandbox.config.labels[podNameLabel] ?? pod?.name ?? "";
-  const totals = podTotals(deps, sandbox, members, true);
+  const totals = podTotals(deps, sandbox, members, fullRead);
   const podSource: MetricSource = { snapshot: totals.snapshot, interfaces: podInterfaces(deps, sandbox), startedAt: startedSeconds(sandbox), nowSeconds };
   return {
     podSandboxId: sandbox.id,
@@ -28,7 +29,7 @@ export function podSandboxMetricsOf(deps: StatsDeps, sandbox: ContainerInspect, 
     containerMetrics: members.map((c) => {
       const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
       const name = c.config.labels[containerNameLabel] ?? parseContainerName(c.name)?.name ?? "";
-      const source: MetricSource = { snapshot: containerSnapshot(deps, c, true), interfaces: undefined, startedAt: startedSeconds(c), nowSeconds };
+      const source: MetricSource = { snapshot: containerSnapshot(deps, c, fullRead), interfaces: undefined, startedAt: startedSeconds(c), nowSeconds };
       return { containerId: c.id, metrics: series([name, cgroup ?? c.id, c.config.image, c.name.replace(/^\//, ""), namespace, podName], source) };
     }),
   };

@@ -1,11 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import type { NetworkUsageSchema, PodSandboxStatsSchema } from "../../gen/index.js";
-import { readPodInterfaces, type CgroupSnapshot, type InterfaceCounters } from "../../stats/index.js";
+import { readPodInterfaces, type CgroupUsage, type InterfaceCounters } from "../../stats/index.js";
 import { extractLabels, parseSandboxName } from "../translate/index.js";
 import { containerSnapshot, containerStatsOf } from "./container-stats-of.js";
 import { podSampleKey, type StatsDeps } from "./stats-deps.js";
-import { cpuUsageOf, memoryUsageOf, processUsageOf, sumSnapshots } from "./usage-of.js";
+import { cpuUsageOf, memoryUsageOf, processUsageOf, usageRead, type CgroupRead } from "./usage-of.js";
 
 export type PodSandboxStatsShape = MessageInitShape<typeof PodSandboxStatsSchema>;
 
@@ -13,8 +13,8 @@ export type PodSandboxStatsShape = MessageInitShape<typeof PodSandboxStatsSchema
 export const defaultInterfaceName = "eth0";
 
 /** A pod's totals and where its CPU rate comes from. */
-export interface PodTotals {
-  readonly snapshot: CgroupSnapshot | undefined;
+export interface PodTotals<S extends CgroupUsage> {
+  readonly snapshot: S | undefined;
   readonly nanoCores: bigint | undefined;
   /** The pod cgroup's name, when it has one. */
   readonly cgroup: string | undefined;
@@ -24,13 +24,13 @@ export interface PodTotals {
  * A pod's totals: its own cgroup when the sandbox has a cgroup parent (the kubelet gives every pod
  * one, shared by all its containers), else the sum of the sandbox's and its running containers'.
  */
-export function podTotals(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], withProcesses = false, memberSnapshots?: ReadonlyMap<string, CgroupSnapshot | undefined>): PodTotals {
+export function podTotals<S extends CgroupUsage>(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], how: CgroupRead<S>, memberSnapshots?: ReadonlyMap<string, S | undefined>): PodTotals<S> {
   const cgroup = sandbox.state.running ? deps.cgroups.pod({ cgroupParent: sandbox.hostConfig.cgroupParent }) : undefined;
   if (cgroup !== undefined) {
-    return { snapshot: deps.cgroups.reader.read(cgroup, withProcesses), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
+    return { snapshot: how.read(deps.cgroups.reader, cgroup), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
   }
   const parts = [sandbox, ...members];
-  const snapshotOf = (c: ContainerInspect): CgroupSnapshot | undefined => (memberSnapshots?.has(c.id) === true ? memberSnapshots.get(c.id) : containerSnapshot(deps, c, withProcesses));
+  const snapshotOf = (c: ContainerInspect): S | undefined => (memberSnapshots?.has(c.id) === true ? memberSnapshots.get(c.id) : containerSnapshot(deps, c, how));
   const snapshots = parts.map(snapshotOf).filter((s) => s !== undefined);
   let nanoCores: bigint | undefined = 0n;
   for (const c of parts) {
@@ -38,7 +38,7 @@ export function podTotals(deps: StatsDeps, sandbox: ContainerInspect, members: r
     const rate = deps.sampler.nanoCores(c.id);
     nanoCores = rate === undefined || nanoCores === undefined ? undefined : nanoCores + rate;
   }
-  return { snapshot: sumSnapshots(snapshots), nanoCores, cgroup: undefined };
+  return { snapshot: how.sum(snapshots), nanoCores, cgroup: undefined };
 }
 
 /** The pod network namespace's interfaces (none for host-network pods: those counters are the node's). */
@@ -54,8 +54,8 @@ export function podInterfaces(deps: Pick<StatsDeps, "procRoot">, sandbox: Contai
 export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], timestamp: bigint): PodSandboxStatsShape {
   const metadata = parseSandboxName(sandbox.name);
   const { labels, annotations } = extractLabels(sandbox.config.labels);
-  const snapshots = new Map(members.map((c) => [c.id, containerSnapshot(deps, c)]));
-  const totals = podTotals(deps, sandbox, members, false, snapshots);
+  const snapshots = new Map(members.map((c) => [c.id, containerSnapshot(deps, c, usageRead)]));
+  const totals = podTotals(deps, sandbox, members, usageRead, snapshots);
   const cpu = totals.snapshot === undefined ? undefined : cpuUsageOf(totals.snapshot, timestamp, totals.nanoCores);
   const memory = totals.snapshot === undefined ? undefined : memoryUsageOf(totals.snapshot, timestamp);
   const process = totals.snapshot === undefined ? undefined : processUsageOf(totals.snapshot, timestamp);

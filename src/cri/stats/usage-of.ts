@@ -1,13 +1,13 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CpuUsageSchema, MemoryUsageSchema, ProcessUsageSchema, SwapUsageSchema } from "../../gen/index.js";
-import type { CgroupSnapshot } from "../../stats/index.js";
+import type { CgroupReader, CgroupSnapshot, CgroupUsage } from "../../stats/index.js";
 
 type Cpu = MessageInitShape<typeof CpuUsageSchema>;
 type Memory = MessageInitShape<typeof MemoryUsageSchema>;
 type Swap = MessageInitShape<typeof SwapUsageSchema>;
 type Process = MessageInitShape<typeof ProcessUsageSchema>;
 
-export function cpuUsageOf(s: CgroupSnapshot, timestamp: bigint, nanoCores: bigint | undefined): Cpu | undefined {
+export function cpuUsageOf(s: CgroupUsage, timestamp: bigint, nanoCores: bigint | undefined): Cpu | undefined {
   if (s.cpu === undefined) return undefined;
   return { timestamp, usageCoreNanoSeconds: { value: s.cpu.usageNs }, ...(nanoCores === undefined ? {} : { usageNanoCores: { value: nanoCores } }) };
 }
@@ -17,7 +17,7 @@ export function cpuUsageOf(s: CgroupSnapshot, timestamp: bigint, nanoCores: bigi
  * file, available = limit − working set (left out when unlimited, where it means nothing), rss =
  * anonymous memory, page faults cumulative.
  */
-export function memoryUsageOf(s: CgroupSnapshot, timestamp: bigint): Memory | undefined {
+export function memoryUsageOf(s: CgroupUsage, timestamp: bigint): Memory | undefined {
   const m = s.memory;
   if (m === undefined) return undefined;
   return {
@@ -31,7 +31,7 @@ export function memoryUsageOf(s: CgroupSnapshot, timestamp: bigint): Memory | un
   };
 }
 
-export function swapUsageOf(s: CgroupSnapshot, timestamp: bigint): Swap | undefined {
+export function swapUsageOf(s: CgroupUsage, timestamp: bigint): Swap | undefined {
   const m = s.memory;
   if (m?.swapUsage === undefined) return undefined;
   return {
@@ -41,14 +41,26 @@ export function swapUsageOf(s: CgroupSnapshot, timestamp: bigint): Swap | undefi
   };
 }
 
-export function processUsageOf(s: CgroupSnapshot, timestamp: bigint): Process | undefined {
+export function processUsageOf(s: CgroupUsage, timestamp: bigint): Process | undefined {
   return s.pids === undefined ? undefined : { timestamp, processCount: { value: s.pids.current } };
 }
 
-/** Pod totals when the pod has no cgroup of its own: the sum of its containers' cgroups. */
-export function sumSnapshots(parts: readonly CgroupSnapshot[]): CgroupSnapshot | undefined {
-  if (parts.length === 0) return undefined;
-  const add = (pick: (s: CgroupSnapshot) => bigint | undefined): bigint | undefined => {
+/**
+ * How a stats path reads a cgroup and sums a pod's containers: CRI's stats RPCs take usageRead (the
+ * few files they report), the metrics RPCs fullRead (every counter, with the process count).
+ */
+export interface CgroupRead<S extends CgroupUsage> {
+  read(reader: CgroupReader, name: string): S | undefined;
+  /** Pod totals when the pod has no cgroup of its own: the sum of its containers' cgroups. */
+  sum(parts: readonly S[]): S | undefined;
+}
+
+export const usageRead: CgroupRead<CgroupUsage> = { read: (reader, name) => reader.readUsage(name), sum: sumUsages };
+export const fullRead: CgroupRead<CgroupSnapshot> = { read: (reader, name) => reader.read(name, true), sum: sumSnapshots };
+
+/** Sums one field over the parts; undefined when any part lacks it. */
+function adder<S>(parts: readonly S[]): (pick: (s: S) => bigint | undefined) => bigint | undefined {
+  return (pick) => {
     let total = 0n;
     for (const p of parts) {
       const v = pick(p);
@@ -57,36 +69,54 @@ export function sumSnapshots(parts: readonly CgroupSnapshot[]): CgroupSnapshot |
     }
     return total;
   };
+}
+
+export function sumUsages(parts: readonly CgroupUsage[]): CgroupUsage | undefined {
+  if (parts.length === 0) return undefined;
+  const add = adder(parts);
   const cpuUsage = add((p) => p.cpu?.usageNs);
   const memUsage = add((p) => p.memory?.usage);
   const pids = add((p) => p.pids?.current);
   return {
-    cpu: cpuUsage === undefined ? undefined : {
-      usageNs: cpuUsage,
+    cpu: cpuUsage === undefined ? undefined : { usageNs: cpuUsage },
+    memory: memUsage === undefined ? undefined : {
+      usage: memUsage,
+      workingSet: add((p) => p.memory?.workingSet) ?? 0n,
+      limit: undefined,
+      rss: add((p) => p.memory?.rss) ?? 0n,
+      pageFaults: add((p) => p.memory?.pageFaults) ?? 0n,
+      majorPageFaults: add((p) => p.memory?.majorPageFaults) ?? 0n,
+      swapUsage: add((p) => p.memory?.swapUsage),
+      swapLimit: undefined,
+    },
+    pids: pids === undefined ? undefined : { current: pids },
+  };
+}
+
+export function sumSnapshots(parts: readonly CgroupSnapshot[]): CgroupSnapshot | undefined {
+  const usage = sumUsages(parts);
+  if (usage === undefined) return undefined;
+  const add = adder(parts);
+  return {
+    cpu: usage.cpu === undefined ? undefined : {
+      usageNs: usage.cpu.usageNs,
       userNs: add((p) => p.cpu?.userNs),
       systemNs: add((p) => p.cpu?.systemNs),
       periods: add((p) => p.cpu?.periods) ?? 0n,
       throttledPeriods: add((p) => p.cpu?.throttledPeriods) ?? 0n,
       throttledNs: add((p) => p.cpu?.throttledNs) ?? 0n,
     },
-    memory: memUsage === undefined ? undefined : {
-      usage: memUsage,
-      workingSet: add((p) => p.memory?.workingSet) ?? 0n,
+    memory: usage.memory === undefined ? undefined : {
+      ...usage.memory,
       maxUsage: undefined,
-      limit: undefined,
-      rss: add((p) => p.memory?.rss) ?? 0n,
       cache: add((p) => p.memory?.cache) ?? 0n,
       mappedFile: add((p) => p.memory?.mappedFile) ?? 0n,
       activeFile: add((p) => p.memory?.activeFile) ?? 0n,
       inactiveFile: add((p) => p.memory?.inactiveFile) ?? 0n,
-      pageFaults: add((p) => p.memory?.pageFaults) ?? 0n,
-      majorPageFaults: add((p) => p.memory?.majorPageFaults) ?? 0n,
       failcnt: add((p) => p.memory?.failcnt),
-      swapUsage: add((p) => p.memory?.swapUsage),
-      swapLimit: undefined,
       oomKills: add((p) => p.memory?.oomKills),
     },
-    pids: pids === undefined ? undefined : { current: pids, limit: undefined },
+    pids: usage.pids === undefined ? undefined : { current: usage.pids.current, limit: undefined },
     processes: parts.every((p) => p.processes !== undefined) ? parts.reduce((n, p) => n + (p.processes ?? 0), 0) : undefined,
   };
 }
