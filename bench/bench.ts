@@ -26,6 +26,11 @@ export interface BenchCase {
   description: string;
   /** Runs once before timing; creates what the case needs. */
   setup?(ctx: BenchContext): Promise<void>;
+  /**
+   * Runs before each iteration of a side, untimed: makes what that one iteration consumes (the image
+   * tag a RemoveImage removes, the container a RemoveContainer removes).
+   */
+  prepare?(ctx: BenchContext, side: "shim" | "direct"): Promise<void>;
   /** One iteration through docker-cri. */
   shim(ctx: BenchContext): Promise<void>;
   /** One iteration of the equivalent direct Docker calls. */

@@ -106,10 +106,93 @@ async function dockerExec(docker: DockerTransport, containerId: string, cmd: str
 }
 
 let lifecycle: Own | undefined;
+let single: Own | undefined;
+/** The container the next ContainerStatus or RemoveContainer iteration reads or removes. */
+let prepared = "";
+
+/** A container created for the next iteration, through CRI for the shim side and Docker for the direct one. */
+async function prepareContainer(ctx: BenchContext, side: "shim" | "direct"): Promise<void> {
+  const own = single;
+  const pod = own?.pods[0];
+  if (own === undefined || pod === undefined) throw new Error("no pod");
+  if (side === "shim") {
+    const { containerId } = await own.cri.call(RuntimeService.method.createContainer, { podSandboxId: pod.id, config: containerConfig(ctx, "one", `c${randomUUID().slice(0, 8)}`), sandboxConfig: pod.config });
+    prepared = containerId;
+  } else {
+    prepared = await createDirect(ctx, "one", pod.id);
+  }
+}
+
+async function createDirect(ctx: BenchContext, tag: string, sandboxId: string): Promise<string> {
+  const created = await ctx.docker.request({
+    operation: "create_container", method: "POST", path: "/containers/create",
+    query: { name: `bench-direct-${ctx.runId}-${randomUUID().slice(0, 8)}` }, body: directBody(ctx, tag, sandboxId),
+  });
+  return idOf(created.body);
+}
+
+/** The three container calls the kubelet makes one at a time, each timed on its own (issue 15's table). */
+function singleCallCases(): BenchCase[] {
+  const setup = async (ctx: BenchContext): Promise<void> => {
+    single = await ownDaemon(ctx, "one", 1);
+  };
+  const teardown = async (ctx: BenchContext): Promise<void> => {
+    await stopOwn(ctx, single, "one");
+    single = undefined;
+  };
+  const pod = (): string => single?.pods[0]?.id ?? "";
+  return [
+    {
+      name: "CreateContainer",
+      description: "CRI CreateContainer vs POST /containers/create with the same namespaces and settings",
+      iterations: 30,
+      setup,
+      async shim(ctx) {
+        const p = single?.pods[0];
+        if (single === undefined || p === undefined) throw new Error("no pod");
+        await single.cri.call(RuntimeService.method.createContainer, { podSandboxId: p.id, config: containerConfig(ctx, "one", `c${randomUUID().slice(0, 8)}`), sandboxConfig: p.config });
+      },
+      async direct(ctx) {
+        await createDirect(ctx, "one", pod());
+      },
+      teardown,
+    },
+    {
+      name: "ContainerStatus (just created)",
+      description: "CRI ContainerStatus of a container created just before vs GET /containers/{id}/json",
+      iterations: 30,
+      setup,
+      prepare: prepareContainer,
+      async shim() {
+        const r = await single?.cri.call(RuntimeService.method.containerStatus, { containerId: prepared });
+        if (r?.status?.id !== prepared) throw new Error("ContainerStatus answered another container");
+      },
+      async direct(ctx) {
+        await ctx.docker.request({ operation: "inspect_container", method: "GET", path: `/containers/${prepared}/json` });
+      },
+      teardown,
+    },
+    {
+      name: "RemoveContainer",
+      description: "CRI RemoveContainer of a created container vs DELETE /containers/{id}?force&v",
+      iterations: 30,
+      setup,
+      prepare: prepareContainer,
+      async shim() {
+        await single?.cri.call(RuntimeService.method.removeContainer, { containerId: prepared });
+      },
+      async direct(ctx) {
+        await ctx.docker.request({ operation: "remove_container", method: "DELETE", path: `/containers/${prepared}`, query: { force: true, v: true } });
+      },
+      teardown,
+    },
+  ];
+}
 let listing: Own | undefined;
 let exec: Own | undefined;
 
 export const cases: BenchCase[] = [
+  ...singleCallCases(),
   {
     name: "Container lifecycle",
     description: "Create+Start+Status+Stop+Remove Container vs create+start+inspect+stop+remove",

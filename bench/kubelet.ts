@@ -1,6 +1,6 @@
 /**
- * The kubelet steady-state bench (issue 15), `npm run bench kubelet [-- --pods N --seconds S --idle-seconds I]`
- * (defaults 110 pods, 60 s, 30 s; the plain `npm run bench` runs it after the paired cases).
+ * The kubelet steady-state bench (issue 15), `npm run bench kubelet [-- --pods N --seconds S --idle-seconds I --lifecycles L]`
+ * (defaults 110 pods, 60 s, 30 s, 0; the plain `npm run bench` runs it after the paired cases).
  *
  * It starts its own docker-cri (the local pause image, --log-level=warn) on the system dockerd, from
  * `dist/` as `npm run build` left it (the test kit's source bundle carries inline source maps, which
@@ -9,9 +9,13 @@
  * 2. runs N pods with one running busybox `sleep` each through CRI (RunPodSandbox, CreateContainer,
  *    StartContainer; four at a time);
  * 3. load: forks bench/kubelet-load.ts, which makes the kubelet's calls on the kubelet's schedule for
- *    S seconds (the schedule is in that file's header), while this process samples /proc every second.
+ *    S seconds (the schedule is in that file's header), while this process samples /proc every second;
+ * 4. with L > 0, after the load and with the pods still there: L pod lifecycles one after another
+ *    (RunPodSandbox, CreateContainer, StartContainer, StopPodSandbox, RemovePodSandbox), and
+ *    docker-cri's RSS before them and 10 s after the last, which should be back within 5 %.
  * Reported, over the load window: per RPC the calls, errors, p50, p99 and max latency; docker-cri's CPU
- * seconds (utime+stime of /proc/<pid>/stat), RSS (VmRSS) at the start, end and max, open fds; the
+ * seconds (utime+stime of /proc/<pid>/stat), RSS (VmRSS) at the start, end and max, and its spread once
+ * the first tenth of the window has passed (flat means within ±5 % of the mean), open fds; the
  * node's CPU seconds for docker-cri + dockerd + containerd + every containerd-shim (found by name in
  * /proc; a process's CPU includes that of the children it reaped in the window, such as runc); and the
  * load generator's own CPU and event-loop delay, to show it was not the bottleneck. Each figure stands
@@ -37,16 +41,17 @@ export interface KubeletOptions {
   pods: number;
   seconds: number;
   idleSeconds: number;
+  lifecycles: number;
 }
 
 const label = "io.docker-cri.bench.kubelet";
 const clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Takes --pods, --seconds and --idle-seconds (as `--x N` or `--x=N`) out of argv; returns them and the rest. */
+/** Takes --pods, --seconds, --idle-seconds and --lifecycles (as `--x N` or `--x=N`) out of argv; returns them and the rest. */
 export function parseKubeletOptions(argv: readonly string[]): { options: KubeletOptions; rest: string[] } {
-  const options: KubeletOptions = { pods: 110, seconds: 60, idleSeconds: 30 };
-  const keys = new Map<string, keyof KubeletOptions>([["--pods", "pods"], ["--seconds", "seconds"], ["--idle-seconds", "idleSeconds"]]);
+  const options: KubeletOptions = { pods: 110, seconds: 60, idleSeconds: 30, lifecycles: 0 };
+  const keys = new Map<string, keyof KubeletOptions>([["--pods", "pods"], ["--seconds", "seconds"], ["--idle-seconds", "idleSeconds"], ["--lifecycles", "lifecycles"]]);
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
@@ -56,7 +61,7 @@ export function parseKubeletOptions(argv: readonly string[]): { options: Kubelet
       continue;
     }
     const key = keys.get(flag);
-    if (key === undefined) throw new Error(`unknown option ${arg} (the bench takes --pods, --seconds, --idle-seconds)`);
+    if (key === undefined) throw new Error(`unknown option ${arg} (the bench takes --pods, --seconds, --idle-seconds, --lifecycles)`);
     const value = Number(inline ?? argv[++i]);
     if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a whole number`);
     options[key] = value;
@@ -101,13 +106,20 @@ async function runtimeCpu(criPid: number): Promise<Map<number, { group: string; 
   return out;
 }
 
-/** Samples RSS every second until stopped; the max of the samples. */
-function rssSampler(pid: number): { stop(): Promise<number> } {
-  let max = 0;
+/** RSS samples of a window: the max, and the min and max once its first tenth (the warm-up) has passed. */
+interface RssFigures {
+  readonly max: number;
+  readonly settledMin: number;
+  readonly settledMax: number;
+}
+
+/** Samples RSS every second until stopped. */
+function rssSampler(pid: number): { stop(): Promise<RssFigures> } {
+  const samples: number[] = [];
   const state = { running: true };
   const loop = (async () => {
     while (state.running) {
-      max = Math.max(max, await rssMiB(pid).catch(() => 0));
+      samples.push(await rssMiB(pid).catch(() => 0));
       await sleep(1000);
     }
   })();
@@ -115,11 +127,33 @@ function rssSampler(pid: number): { stop(): Promise<number> } {
     async stop() {
       state.running = false;
       await loop;
-      return Math.max(max, await rssMiB(pid).catch(() => 0));
+      samples.push(await rssMiB(pid).catch(() => 0));
+      const settled = samples.slice(Math.floor(samples.length / 10));
+      return { max: Math.max(...samples), settledMin: Math.min(...settled), settledMax: Math.max(...settled) };
     },
   };
 }
 
+/** One pod lifecycle after another, as churn on a node does; each pod is gone before the next starts. */
+async function runLifecycles(cri: CriClient, runId: string, count: number, log: (s: string) => void): Promise<void> {
+  const labels = { [label]: runId };
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && i % 100 === 0) log(`${i} of ${count} pod lifecycles`);
+    const config = { metadata: { name: `kubelet-bench-churn-${i}`, namespace: "docker-cri-bench", uid: randomUUID(), attempt: 0 }, labels };
+    const { podSandboxId } = await cri.call(RuntimeService.method.runPodSandbox, { config }, { deadlineMs: 120_000 });
+    try {
+      const { containerId } = await cri.call(RuntimeService.method.createContainer, {
+        podSandboxId,
+        sandboxConfig: config,
+        config: { metadata: { name: "sleep", attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ["sleep", "86400"], labels },
+      }, { deadlineMs: 120_000 });
+      await cri.call(RuntimeService.method.startContainer, { containerId }, { deadlineMs: 120_000 });
+      await cri.call(RuntimeService.method.stopPodSandbox, { podSandboxId }, { deadlineMs: 120_000 });
+    } finally {
+      await cri.call(RuntimeService.method.removePodSandbox, { podSandboxId }, { deadlineMs: 120_000 });
+    }
+  }
+}
 
 async function runPods(cri: CriClient, runId: string, count: number, into: { sandbox: string; container: string }[]): Promise<void> {
   const labels = { [label]: runId };
@@ -227,7 +261,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     const idleRss = rssSampler(pid);
     await sleep(opts.idleSeconds * 1000);
     const idleCpu = ((await cpuSeconds(pid)) ?? 0) - idleCpu0;
-    const idleRssMax = await idleRss.stop();
+    const idleRssMax = (await idleRss.stop()).max;
 
     log(`running ${opts.pods} pods`);
     const t0 = performance.now();
@@ -236,7 +270,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
 
     log(`kubelet load for ${opts.seconds} s`);
     const start = { cpu: 0, rss: 0, fds: 0, node: new Map<number, { group: string; cpu: number }>() };
-    let sampler: { stop(): Promise<number> } | undefined;
+    let sampler: { stop(): Promise<RssFigures> } | undefined;
     const plan: LoadPlan = { type: "plan", socketPath: daemon.socketPath, seconds: opts.seconds, pods, images: [PAUSE_IMAGE, BUSYBOX_IMAGE] };
     const result = await runLoad(plan, async () => {
       start.node = await runtimeCpu(pid);
@@ -249,7 +283,21 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     const endRss = await rssMiB(pid);
     const endFds = await openFds(pid);
     const node = await runtimeCpu(pid);
-    const maxRss = (await sampler?.stop()) ?? Number.NaN;
+    const loadRss = (await sampler?.stop()) ?? { max: Number.NaN, settledMin: Number.NaN, settledMax: Number.NaN };
+    const maxRss = loadRss.max;
+    // Spread around the mean of the settled part's extremes: ±5 % is the goal.
+    const spread = (100 * (loadRss.settledMax - loadRss.settledMin)) / (loadRss.settledMax + loadRss.settledMin);
+
+    let churn: { before: number; after: number; seconds: number } | undefined;
+    if (opts.lifecycles > 0) {
+      log(`${opts.lifecycles} pod lifecycles, one after another`);
+      const before = await rssMiB(pid);
+      const c0 = performance.now();
+      await runLifecycles(cri, runId, opts.lifecycles, log);
+      const seconds = (performance.now() - c0) / 1000;
+      await sleep(10_000);
+      churn = { before, after: await rssMiB(pid), seconds };
+    }
 
     // Node CPU per group: a process seen at both ends counts its delta, one started in the window all of it.
     const byGroup = new Map<string, { cpu: number; n: number }>();
@@ -279,6 +327,11 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     res.push(["idle RSS max", `${f1(idleRssMax)} MiB`, "≤ 60 MiB", yes(idleRssMax <= 60)]);
     res.push([`load CPU (${opts.seconds} s, ${opts.pods} pods)`, perCore(cpu), "", ""]);
     res.push(["load RSS start / end / max", `${f1(start.rss)} / ${f1(endRss)} / ${f1(maxRss)} MiB`, `≤ 80 MiB${with110}`, yes(maxRss <= 80)]);
+    res.push(["load RSS after the first tenth: min / max", `${f1(loadRss.settledMin)} / ${f1(loadRss.settledMax)} MiB (±${f1(spread)} %)`, "flat: ±5 % (over 30 min: --seconds 1800)", yes(spread <= 5)]);
+    if (churn !== undefined) {
+      const change = (100 * (churn.after - churn.before)) / churn.before;
+      res.push([`RSS before / 10 s after ${opts.lifecycles} pod lifecycles (${f1(churn.seconds)} s)`, `${f1(churn.before)} / ${f1(churn.after)} MiB (${change >= 0 ? "+" : ""}${f1(change)} %)`, "within 5 % (goal is for 1000)", yes(Math.abs(change) <= 5)]);
+    }
     res.push(["open fds start / end", `${start.fds} / ${endFds}`, "", ""]);
     res.push(["node CPU over the load window", perCore(nodeCpu), "", ""]);
     for (const [g, v] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) res.push([`  ${g} (${v.n} process${v.n === 1 ? "" : "es"})`, perCore(v.cpu), "", ""]);

@@ -65,14 +65,18 @@ async function runPaired(cases: BenchCase[]): Promise<void> {
       try {
         await c.setup?.(ctx);
         for (let i = 0; i < Math.min(5, n); i++) {
+          await c.prepare?.(ctx, "shim");
           await c.shim(ctx);
+          await c.prepare?.(ctx, "direct");
           await c.direct(ctx);
         }
         const shim: number[] = [];
         const direct: number[] = [];
         // Alternate the two sides so that drift in the machine's load hits both alike.
         for (let i = 0; i < n; i++) {
+          await c.prepare?.(ctx, "shim");
           shim.push(await time(() => c.shim(ctx)));
+          await c.prepare?.(ctx, "direct");
           direct.push(await time(() => c.direct(ctx)));
         }
         shim.sort((a, b) => a - b);
