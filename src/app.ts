@@ -193,7 +193,7 @@ export function buildApp(config: Config, log: Logger): App {
       progressDeadlineMs: config.imagePullProgressDeadlineMs,
       // A running pull logs its progress this often, as dockershim did.
       progressLogIntervalMs: 10_000,
-      afterPull: (signal) => images.changed(signal),
+      afterPull: (image, signal) => images.pulled(image, signal),
     });
     const imageDeps: ImageServiceDeps = {
       images: docker.images,

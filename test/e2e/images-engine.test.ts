@@ -133,6 +133,8 @@ describe("ImageService keeps its contract on this engine's image store", { skip 
     }
     await cri.call(ImageService.method.removeImage, { image: { image: app } });
     assert.equal(await status(imageRef), undefined, "removed by tag");
+    const listed = (await cri.call(ImageService.method.listImages, {})).images.map((i) => i.id);
+    assert.ok(!listed.includes(imageRef), "ListImages right after RemoveImage leaves the image out");
     await cri.call(ImageService.method.removeImage, { image: { image: app } });
   });
 

@@ -58,7 +58,7 @@ describe("the image cache's answers on recorded Docker answers", () => {
         const summary = parseImageSummary(rec.list[0], "[0]");
         const inspect = parseImage(rec.inspect);
         const snap = new ImageSnapshot([{ summary, inspect }], 0);
-        const cached: ImageState = { images: () => Promise.resolve(snap), changed: () => Promise.resolve(), diskUsage: () => Promise.reject(new Error("not used")) };
+        const cached: ImageState = { images: () => Promise.resolve(snap), changed: () => Promise.resolve(), removed: () => undefined, pulled: () => Promise.resolve(), diskUsage: () => Promise.reject(new Error("not used")) };
         const deps = (state: ImageState) => ({
           images: docker.api as ImagesApi, // the handlers call only list, inspect and history here
           pinned: new PinnedImages(["registry.k8s.io/pause:3.10"]),

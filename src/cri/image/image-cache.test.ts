@@ -191,6 +191,88 @@ describe("ImageCache", () => {
     await cache.stop();
   });
 
+  it("leaves an image our removal deleted out of every answer at once, also while an older read is in flight, until a later read shows it gone", async () => {
+    let t = 0;
+    const { docker, cache } = await setup({ now: () => t });
+    docker.images.set(idB, { tags: ["b:v1"], user: "" });
+    await cache.changed(never);
+    // Past the refresh period: this answer starts a background read, held here with A still listed.
+    t = 11_000;
+    docker.hold();
+    await cache.images(never);
+    await tick();
+    const lists = docker.listCount();
+    // Our RemoveImage deleted A in Docker meanwhile.
+    docker.images.delete(idA);
+    cache.removed(idA);
+    const snap = await cache.images(never);
+    assert.ok(snap !== undefined);
+    assert.equal(snap.byId(idA), undefined, "hidden without waiting for a read");
+    assert.equal(snap.find("a:v1", "classic"), undefined, "by name too");
+    assert.deepEqual(snap.images.map((i) => i.summary.id), [idB]);
+    docker.release();
+    await tick(8);
+    assert.ok(docker.listCount() > lists, "a read after the removal ran");
+    assert.equal(await tagsOf(cache, idA), undefined, "the older read's answer listed A: still left out, and the later read shows it gone");
+    assert.deepEqual(await tagsOf(cache, idB), ["b:v1"]);
+    // Pulled again by us: back in answers once pulled() resolves.
+    docker.images.set(idA, { tags: ["a:v1"], user: "1000" });
+    await cache.pulled(inspectOf(idA, ["a:v1"]), never);
+    assert.deepEqual(await tagsOf(cache, idA), ["a:v1"]);
+    await cache.stop();
+  });
+
+  it("does not make answers wait for Docker's events about a removal of ours", async () => {
+    const { docker, events, cache } = await setup();
+    await cache.images(never);
+    docker.images.delete(idA);
+    cache.removed(idA);
+    docker.hold();
+    events.push({ type: "image", action: "untag", id: idA });
+    events.push({ type: "image", action: "delete", id: idA });
+    await tick();
+    let answered = false;
+    const answer = cache.images(never).then((snap) => { answered = true; return snap; });
+    await tick();
+    assert.equal(answered, true, "answered while the reads those events asked for are held");
+    assert.equal((await answer)?.byId(idA), undefined);
+    // Any other event is waited for.
+    events.push({ type: "image", action: "tag", id: idB });
+    await tick();
+    answered = false;
+    const later = cache.images(never).then(() => { answered = true; });
+    await tick();
+    assert.equal(answered, false, "an event we did not cause is waited for");
+    docker.release();
+    docker.release();
+    await later;
+    await cache.stop();
+  });
+
+  it("answers a pull of an image it holds under the same names without waiting for a read, and waits when the names changed", async () => {
+    const { docker, cache } = await setup();
+    await cache.images(never);
+    const lists = docker.listCount();
+    docker.hold();
+    // Present with the same names: resolves though the read it requests is held.
+    await cache.pulled(inspectOf(idA, ["a:v1"]), never);
+    assert.deepEqual(await tagsOf(cache, idA), ["a:v1"]);
+    docker.release();
+    await tick();
+    assert.equal(docker.listCount(), lists + 1, "one read requested in the background");
+    // The pull added a tag: the answer must show it, so pulled() waits for a read.
+    docker.images.set(idA, { tags: ["a:v1", "a:v2"], user: "1000" });
+    docker.hold();
+    let done = false;
+    const pulled = cache.pulled(inspectOf(idA, ["a:v1", "a:v2"]), never).then(() => { done = true; });
+    await tick();
+    assert.equal(done, false, "waits for the read");
+    docker.release();
+    await pulled;
+    assert.deepEqual(await tagsOf(cache, idA), ["a:v1", "a:v2"]);
+    await cache.stop();
+  });
+
   it("goes to Docker (undefined) while the stream is down and resyncs when it is back", async () => {
     const { docker, events, cache } = await setup();
     await cache.images(never);

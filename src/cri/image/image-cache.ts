@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ImagesApi } from "../../docker/index.js";
+import type { DockerImage, ImagesApi } from "../../docker/index.js";
 import { CriError, toCriError } from "../../errors/index.js";
 import type { Logger } from "../../log/index.js";
 import { DiskUsageCache, type DiskUsageReading } from "./disk-usage-reading.js";
@@ -17,6 +17,17 @@ export interface ImageState {
   images(signal: AbortSignal): Promise<ImageSnapshot | undefined>;
   /** After a pull or removal of ours: resolves once a read that started after it is in. */
   changed(signal: AbortSignal): Promise<void>;
+  /**
+   * After a removal of ours that Docker confirmed deleted the image: answers leave it out at once,
+   * until a read that started after the removal is in (requested here, not waited for).
+   */
+  removed(imageId: string): void;
+  /**
+   * After a pull of ours, with the pulled image's inspect: when memory already holds that image
+   * under the same names (a pull of an image already present), nothing changed that an answer
+   * shows, so a read is only requested; otherwise as changed.
+   */
+  pulled(image: Pick<DockerImage, "id" | "repoTags" | "repoDigests">, signal: AbortSignal): Promise<void>;
   /** `/system/df`, from memory when fresh enough (see DiskUsageCache). */
   diskUsage(signal: AbortSignal): Promise<DiskUsageReading>;
 }
@@ -60,7 +71,10 @@ export const defaultImageMaxAgeMs = 60_000;
  *
  * Our own writes: PullImage (and the sandbox's pause pull) and RemoveImage wait, before answering,
  * for a read that started after Docker finished (changed), so the same client's next ImageStatus
- * or ListImages shows what it did. Decisions that lead to a write never come from memory: the
+ * or ListImages shows what it did. Two writes need no wait, as their outcome is known exactly: a
+ * removal Docker confirmed hides the image from every answer until a read after it is in
+ * (removed), and a pull of an image memory already holds under the same names changed nothing an
+ * answer shows (pulled). Decisions that lead to a write never come from memory: the
  * pause image's presence check and RemoveImage's inspects ask Docker, and ImageStatus confirms with
  * Docker any image memory does not have before it answers "not present" (the kubelet pulls on that).
  *
@@ -84,6 +98,14 @@ export class ImageCache implements ImageState {
   /** The next read inspects every image afresh (after each (re)connect: dockerd may be another release now). */
   #inspectAll = true;
   #loop: Promise<void> | undefined;
+  /** Images our removals deleted → the read request that will show it; hidden from answers until that read is in. */
+  readonly #gone = new Map<string, number>();
+  /** The last snapshot with the gone images left out, for the same snapshot and the same gone set. */
+  #view: { readonly from: ImageSnapshot; readonly gone: string; readonly snapshot: ImageSnapshot } | undefined;
+  /** The newest read request answers must wait for (see #request). */
+  #mustWait = 0;
+  /** The last read failed: answers wait for a read that works, or go to Docker. */
+  #readFailed = false;
 
   constructor(opts: ImageCacheOptions) {
     this.#opts = opts;
@@ -91,6 +113,7 @@ export class ImageCache implements ImageState {
     this.#images = new SerialRefresh(
       () => this.#readImages(),
       (err) => {
+        this.#readFailed = true;
         if (!this.#stopping()) this.#opts.log.warn({ err }, "Cannot read Docker's images into the image cache; reads ask Docker until a read works");
       },
     );
@@ -104,7 +127,7 @@ export class ImageCache implements ImageState {
 
   /** True while the event stream is open and the last read worked: reads come from memory. */
   get current(): boolean {
-    return this.#streaming && this.#images.current && this.#snapshot !== undefined;
+    return this.#streaming && !this.#readFailed && this.#images.covers(this.#mustWait) && this.#snapshot !== undefined;
   }
 
   /**
@@ -123,17 +146,25 @@ export class ImageCache implements ImageState {
   }
 
   async images(signal: AbortSignal): Promise<ImageSnapshot | undefined> {
+    const snap = await this.#snapshotNow(signal);
+    return snap === undefined ? undefined : this.#visible(snap);
+  }
+
+  async #snapshotNow(signal: AbortSignal): Promise<ImageSnapshot | undefined> {
     this.start();
     if (!this.#streaming) return undefined;
-    if (!this.#images.current && !(await this.#images.settled(this.#images.requested, signal))) return undefined;
+    // Answers wait for the reads that events and our writes asked for, not for background ones
+    // (the periodic re-read, the read confirming a removal of ours); after a failed read, for all.
+    const target = this.#readFailed ? this.#images.requested : this.#mustWait;
+    if (!this.#images.covers(target) && !(await this.#images.settled(target, signal))) return undefined;
     const snap = this.#snapshot;
     if (snap === undefined || !this.#up()) return undefined;
     const age = this.#now() - snap.takenAt;
     if (age > (this.#opts.maxAgeMs ?? defaultImageMaxAgeMs)) {
-      if (!(await this.#images.settled(this.#images.request(), signal)) || !this.#up()) return undefined;
+      if (!(await this.#images.settled(this.#request(true), signal)) || !this.#up()) return undefined;
       return this.#snapshot;
     }
-    if (age > (this.#opts.refreshPeriodMs ?? defaultImageRefreshPeriodMs) && !this.#images.running) this.#images.request();
+    if (age > (this.#opts.refreshPeriodMs ?? defaultImageRefreshPeriodMs) && !this.#images.running) this.#request(false);
     return snap;
   }
 
@@ -143,12 +174,50 @@ export class ImageCache implements ImageState {
     // While the stream is down every read asks Docker, and the resync after it covers this write.
     if (!this.#streaming) return;
     // A failed read leaves the cache not current: reads then ask Docker, which is right too.
-    await this.#images.settled(this.#images.request(), signal);
+    await this.#images.settled(this.#request(true), signal);
+  }
+
+  removed(imageId: string): void {
+    this.#disk.markChanged();
+    // While the stream is down every read asks Docker, and the resync after it covers this removal.
+    if (!this.#streaming) return;
+    this.#gone.set(imageId, this.#request(false));
+  }
+
+  async pulled(image: Pick<DockerImage, "id" | "repoTags" | "repoDigests">, signal: AbortSignal): Promise<void> {
+    const held = this.current ? this.#snapshot?.byId(image.id) : undefined;
+    if (held !== undefined && !this.#gone.has(image.id) && sameNames(held.inspect.repoTags, image.repoTags) && sameNames(held.inspect.repoDigests, image.repoDigests)) {
+      this.#disk.markChanged();
+      this.#request(false);
+      return;
+    }
+    // Pulled again after a removal of ours: it is back, whatever the read in flight says.
+    this.#gone.delete(image.id);
+    await this.changed(signal);
+  }
+
+  /** `snap` without the images our removals deleted that no read has shown gone yet. */
+  #visible(snap: ImageSnapshot): ImageSnapshot {
+    for (const [id, seq] of this.#gone) if (this.#images.covers(seq)) this.#gone.delete(id);
+    if (this.#gone.size === 0) return snap;
+    const gone = [...this.#gone.keys()].sort().join(",");
+    if (this.#view?.from !== snap || this.#view.gone !== gone) this.#view = { from: snap, gone, snapshot: snap.without(this.#gone) };
+    return this.#view.snapshot;
   }
 
   diskUsage(signal: AbortSignal): Promise<DiskUsageReading> {
     this.start();
     return this.#disk.get(this.#streaming, signal);
+  }
+
+  /**
+   * Asks for a read. A blocking one (an event, a write of ours, the resync, a snapshot past its
+   * maximum age) is waited for by every answer after it; a background one is not.
+   */
+  #request(blocking: boolean): number {
+    const seq = this.#images.request();
+    if (blocking) this.#mustWait = seq;
+    return seq;
   }
 
   /** Read through a method: the stream can go down while a call awaits. */
@@ -164,7 +233,9 @@ export class ImageCache implements ImageState {
     this.#disk.markChanged();
     if (ev.type === "container" && ev.action !== "commit") return;
     if (ev.id.startsWith("sha256:")) this.#reinspect.add(ev.id);
-    this.#images.request();
+    // Docker's report of a removal of ours, already left out of answers (removed): nothing to wait for.
+    const ours = (ev.action === "delete" || ev.action === "untag") && this.#gone.has(ev.id);
+    this.#request(!ours);
   }
 
   async #readImages(): Promise<void> {
@@ -174,6 +245,7 @@ export class ImageCache implements ImageState {
     this.#inspectAll = false;
     try {
       this.#snapshot = await readSnapshot(this.#opts.images, inspectAll ? undefined : this.#snapshot, reinspect, this.#now(), this.#stop.signal);
+      this.#readFailed = false;
     } catch (err) {
       for (const id of reinspect) this.#reinspect.add(id);
       this.#inspectAll ||= inspectAll;
@@ -195,7 +267,7 @@ export class ImageCache implements ImageState {
         delay = min;
         // Whatever happened while no stream was open is read now; calls wait for it.
         this.#disk.markChanged();
-        const resync = this.#images.request();
+        const resync = this.#request(true);
         void this.#images.settled(resync, this.#stop.signal).then(
           (ok) => { if (ok) this.#opts.log.info({ images: this.#snapshot?.images.length ?? 0 }, "Image cache synced with Docker"); },
           () => undefined,
@@ -219,9 +291,18 @@ export function uncachedImageState(images: Pick<ImagesApi, "diskUsage">): ImageS
   return {
     images: () => Promise.resolve(undefined),
     changed: () => Promise.resolve(),
+    removed: () => undefined,
+    pulled: () => Promise.resolve(),
     diskUsage: async (signal) => {
       const timestampMs = Date.now();
       return { usage: await images.diskUsage(signal), timestampMs };
     },
   };
+}
+
+/** The same names, in any order. */
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const held = new Set(a);
+  return b.every((n) => held.has(n));
 }

@@ -1,4 +1,4 @@
-import { DockerApiError, type ImagesApi } from "../../docker/index.js";
+import { DockerApiError, type DockerImage, type ImagesApi } from "../../docker/index.js";
 import { CriError, hasKind, toCriError } from "../../errors/index.js";
 import type { AuthConfig } from "../../gen/index.js";
 import type { Logger } from "../../log/index.js";
@@ -14,10 +14,11 @@ export interface ImagePullerOptions {
   /** How often a running pull logs its progress (10 s, as dockershim). */
   readonly progressLogIntervalMs: number;
   /**
-   * Runs after every successful pull, before it is answered: the image cache reads Docker again
-   * (ImageCache.changed), so the caller's next ImageStatus or ListImages shows the image.
+   * Runs after every successful pull with the pulled image's inspect, before it is answered: the
+   * image cache takes it in (ImageCache.pulled), so the caller's next ImageStatus or ListImages
+   * shows the image.
    */
-  readonly afterPull?: (signal: AbortSignal) => Promise<void>;
+  readonly afterPull?: (image: DockerImage, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -94,7 +95,7 @@ export class ImagePuller {
       throw pullFailure(image, err);
     }
     const pulled = await this.#opts.images.inspect(image, signal);
-    await this.#opts.afterPull?.(signal);
+    await this.#opts.afterPull?.(pulled, signal);
     // The image id: CRI (v1.36) requires PullImage's image_ref to be what ImageStatus and ListImages
     // give as Image.id and what Container(Status).image_id give for containers of the image.
     const imageRef = pulled.id;

@@ -33,6 +33,11 @@ export class ImageSnapshot {
     this.#byId = new Map(images.map((img) => [img.summary.id, img]));
   }
 
+  /** The same reading without the images `ids` holds (by id): for answers after a removal of ours. */
+  without(ids: { has(id: string): boolean }): ImageSnapshot {
+    return new ImageSnapshot(this.images.filter((img) => !ids.has(img.summary.id)), this.takenAt);
+  }
+
   byId(id: string): CachedImage | undefined {
     return this.#byId.get(id);
   }

@@ -22,34 +22,41 @@ import type { ImageHandlerDeps } from "./image-deps.js";
 export async function removeImage(deps: Pick<ImageHandlerDeps, "images" | "removals" | "state">, request: RemoveImageRequest, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
   const spec = request.image?.image ?? "";
   if (spec === "") throw new CriError("InvalidArgument", 'RemoveImage needs an image: "image.image" is empty');
+  let deleted: string | undefined;
   try {
-    return await removeFromDocker(deps, spec, ctx);
+    deleted = await removeFromDocker(deps, spec, ctx);
+    return {};
   } finally {
-    // Also after "already gone": another caller's removal may still be ahead of its own re-read.
-    await deps.state.changed(ctx.signal).catch(() => undefined);
+    // The image Docker deleted is left out of answers at once. Otherwise (already gone, refused,
+    // failed) memory is read again: another caller's removal may still be ahead of its own re-read.
+    if (deleted !== undefined) deps.state.removed(deleted);
+    else await deps.state.changed(ctx.signal).catch(() => undefined);
   }
 }
 
-async function removeFromDocker(deps: Pick<ImageHandlerDeps, "images" | "removals">, spec: string, ctx: RpcContext): Promise<MessageInitShape<typeof RemoveImageResponseSchema>> {
+/** Removes the image; its id when this call deleted it, undefined when it was already gone. */
+async function removeFromDocker(deps: Pick<ImageHandlerDeps, "images" | "removals">, spec: string, ctx: RpcContext): Promise<string | undefined> {
   const { images } = deps;
   const found = await inspectOrGone(images, spec, ctx.signal);
-  if (found === undefined) return {};
+  if (found === undefined) return undefined;
   // One removal per image at a time (by whatever name it is asked for): a caller that waited finds
-  // the image gone and succeeds, as CRI asks of concurrent removals.
+  // the image gone and succeeds, as CRI asks of concurrent removals. One that did not wait acts on
+  // the inspect it has: a removal by someone else meanwhile is caught below.
+  const waited = deps.removals.isLocked(found.id);
   const unlock = await deps.removals.lock(found.id, ctx.signal);
   try {
-    const img = await inspectOrGone(images, found.id, ctx.signal);
-    if (img === undefined) return {};
+    const img = waited ? await inspectOrGone(images, found.id, ctx.signal) : found;
+    if (img === undefined) return undefined;
     try {
       await removeLocked(images, spec, img, ctx.signal);
     } catch (err) {
       // Another client (docker rmi, a second shim) removed it meanwhile: Docker 20.10 then answers
       // 500 "unrecognized image ID" rather than 404. Gone is what was asked for.
-      if (!ctx.signal.aborted && !hasKind(err, "FailedPrecondition") && (await inspectOrGone(images, img.id, ctx.signal)) === undefined) return {};
+      if (!ctx.signal.aborted && !hasKind(err, "FailedPrecondition") && (await inspectOrGone(images, img.id, ctx.signal)) === undefined) return undefined;
       throw err;
     }
     ctx.log.info({ image: spec, imageId: img.id }, "Removed image");
-    return {};
+    return img.id;
   } finally {
     unlock();
   }

@@ -53,6 +53,11 @@ export class SerialRefresh {
     return this.#succeeded >= this.#requested;
   }
 
+  /** True once a successful read covers request `seq`. */
+  covers(seq: number): boolean {
+    return this.#succeeded >= seq;
+  }
+
   /** True while a read runs. */
   get running(): boolean {
     return this.#running;
