@@ -342,7 +342,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     process.stdout.write([
       "",
       `kubelet steady state: ${opts.pods} pods with one container each (run in ${f1(setupS)} s), ${opts.seconds} s of the kubelet's calls; the last relist saw ${result.listed.sandboxes} sandboxes and ${result.listed.containers} containers`,
-      "(latencies in ms as the load generator saw them, from sending a call to its answer's arrival, decoding left out; a p99 of fewer than 100 calls is their max; \"met\" also needs no errors)",
+      "(latencies in ms as the load generator saw them, from sending a call to the arrival of its answer, which it does not decode; a p99 of fewer than 100 calls is their max; \"met\" also needs no errors)",
       table(rows),
       "",
       table(res),
