@@ -21,11 +21,14 @@
  * load generator's own CPU and event-loop delay, to show it was not the bottleneck. Each figure stands
  * beside the issue's goal, marked met or not: the bench reports, it never fails on a goal.
  *
- * Everything is removed at the end, also on failure or Ctrl-C: the pods through CRI, then whatever is
+ * docker-cri runs with the NODE_OPTIONS of packaging/systemd/docker-cri.service (the heap setting operators
+ * get); DOCKER_CRI_BENCH_NODE_FLAGS replaces them, and DOCKER_CRI_BENCH_LOAD_FLAGS adds Node flags to the
+ * load generator (see flagsFrom). Everything is removed at the end, also on failure or Ctrl-C: the pods through CRI, then whatever is
  * left under the run's label directly in Docker. RSS is in MiB (the goals' "MB" read as MiB).
  */
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +50,21 @@ export interface KubeletOptions {
 const label = "io.docker-cri.bench.kubelet";
 const clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Node flags from the environment, space-separated: DOCKER_CRI_BENCH_NODE_FLAGS for docker-cri's
+ * process (`--max-semi-space-size=1` to try a heap setting, `--cpu-prof --cpu-prof-dir=/tmp/p` to
+ * profile it), DOCKER_CRI_BENCH_LOAD_FLAGS for the load generator's.
+ */
+function flagsFrom(name: string, fallback = ""): string[] {
+  return (process.env[name] ?? fallback).split(" ").filter((f) => f !== "");
+}
+
+/** The NODE_OPTIONS the packaged systemd unit runs docker-cri with: what the bench measures unless told otherwise. */
+function unitNodeOptions(): string {
+  const unit = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "packaging", "systemd", "docker-cri.service"), "utf8");
+  return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? "";
+}
 
 /** Takes --pods, --seconds, --idle-seconds and --lifecycles (as `--x N` or `--x=N`) out of argv; returns them and the rest. */
 export function parseKubeletOptions(argv: readonly string[]): { options: KubeletOptions; rest: string[] } {
@@ -174,7 +192,7 @@ async function runPods(cri: CriClient, runId: string, count: number, into: { san
 
 /** Runs the plan in a forked kubelet-load.ts; `onReady` runs between its warm-up and the window. */
 async function runLoad(plan: LoadPlan, onReady: () => Promise<void>, children: ChildProcess[]): Promise<LoadResult> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), "kubelet-load.ts"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), "kubelet-load.ts"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [...process.execArgv, ...flagsFrom("DOCKER_CRI_BENCH_LOAD_FLAGS")] });
   children.push(child);
   return new Promise<LoadResult>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error("the load generator did not finish in time")); }, (plan.seconds + 180) * 1000);
@@ -250,7 +268,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
   const log = (s: string): void => { process.stderr.write(`bench: kubelet: ${s}\n`); };
   try {
     await ensureTestImages();
-    daemon = await startDaemon({ args: ["--log-level=warn", `--pod-infra-container-image=${PAUSE_IMAGE}`], entry: "dist" });
+    daemon = await startDaemon({ args: ["--log-level=warn", `--pod-infra-container-image=${PAUSE_IMAGE}`], entry: "dist", nodeFlags: flagsFrom("DOCKER_CRI_BENCH_NODE_FLAGS", unitNodeOptions()) });
     const pid = daemon.proc.pid ?? 0;
     const cri = daemon.client();
     await cri.call(RuntimeService.method.version, {});

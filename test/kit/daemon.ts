@@ -32,6 +32,8 @@ export interface DaemonOptions {
    * "dist", a build older than any source file fails the start, so no figure comes from stale code.
    */
   entry?: "source" | "dist";
+  /** Node's own flags for the daemon's process, before the entry (`--max-semi-space-size=1`, `--cpu-prof`). */
+  nodeFlags?: readonly string[];
 }
 
 /** `dist/src/main.js`, after checking that every source file's compiled file is at least as new. */
@@ -80,7 +82,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<Daemon> {
   if (!hasFlag(args, "--metrics-bind-address")) args.push("--metrics-bind-address=127.0.0.1:0");
   if (!hasFlag(args, "--network-plugin")) args.push("--network-plugin=");
   if (!hasFlag(args, "--docker-endpoint")) args.push(`--docker-endpoint=unix://${DEFAULT_DOCKER_SOCKET}`);
-  const nodeArgs = [...(opts.entry === "dist" ? [await distEntry()] : await daemonNodeArgs()), ...args];
+  const nodeArgs = [...(opts.nodeFlags ?? []), ...(opts.entry === "dist" ? [await distEntry()] : await daemonNodeArgs()), ...args];
   const cmd = opts.wrap ? opts.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
   const proc = spawn(cmd.command, cmd.args, {
     cwd: repoRoot,
