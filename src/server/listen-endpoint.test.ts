@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { lstatSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { listenEndpoint } from "./listen-endpoint.js";
+import { linkInPlace, listenEndpoint } from "./listen-endpoint.js";
 
 /** A group other than our primary one that we may chown to: root may use any; others get their supplementary groups. */
 function otherGroup(): number | undefined {
@@ -67,6 +67,58 @@ describe("listenEndpoint", () => {
       await writeFile(path, "not a socket");
       await assert.rejects(listenEndpoint({ kind: "unix", path }, (s) => { s.end(); }), { kind: "FailedPrecondition", message: `Cannot listen on "${path}": it exists and is not a socket` });
       assert.deepEqual(readdirSync(dir), ["cri.sock"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("never takes the path from another docker-cri that got there first, and refuses clearly", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "listen-endpoint-"));
+    const path = join(dir, "cri.sock");
+    try {
+      const first = await listenEndpoint({ kind: "unix", path }, (s) => { s.end(); });
+      try {
+        await assert.rejects(listenEndpoint({ kind: "unix", path }, (s) => { s.end(); }), { kind: "FailedPrecondition", message: `Cannot listen on "${path}": another process is already serving on it` });
+        assert.deepEqual(readdirSync(dir), ["cri.sock"], "no private name left behind");
+        await new Promise<void>((resolve, reject) => {
+          const c = connect(path);
+          c.once("connect", () => { c.destroy(); resolve(); });
+          c.once("error", reject);
+        });
+      } finally {
+        await closeServer(first);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("does not link over a socket another process began serving on after the check", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "listen-endpoint-"));
+    const path = join(dir, "cri.sock");
+    const mine = join(dir, ".cri.sock.mine");
+    const serve = (at: string, reply: string): Promise<Server> => new Promise((resolve) => {
+      // The liveness probe hangs up at once: the reply then meets a reset socket.
+      const srv = createServer((s) => { s.on("error", () => undefined); s.end(reply); });
+      srv.listen(at, () => { resolve(srv); });
+    });
+    const replyAt = (at: string): Promise<string> => new Promise((resolve, reject) => {
+      let text = "";
+      const c = connect(at);
+      c.setEncoding("utf8").on("data", (d: string) => { text += d; });
+      c.once("end", () => { resolve(text); });
+      c.once("error", reject);
+    });
+    try {
+      const other = await serve(path, "other");
+      const own = await serve(mine, "mine");
+      try {
+        await assert.rejects(linkInPlace(mine, path), { kind: "FailedPrecondition", message: `Cannot listen on "${path}": another process is already serving on it` });
+        assert.equal(await replyAt(path), "other", "the path still reaches the process that had it");
+      } finally {
+        await closeServer(own);
+        await closeServer(other);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, rename, unlink } from "node:fs/promises";
+import { chmod, chown, link, lstat, rename, unlink } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { CriError } from "../errors/index.js";
@@ -32,6 +32,29 @@ async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
+/**
+ * Puts the socket bound at `from` at `path` and drops the private name. link() never replaces what is
+ * there, unlike rename(): a second docker-cri that passed removeStaleSocket at the same moment must
+ * fail rather than take the path from the first. A socket that appeared meanwhile is removed only
+ * if nobody serves on it.
+ */
+export async function linkInPlace(from: string, path: string): Promise<void> {
+  try {
+    await link(from, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code; // fs rejects with errno errors
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") {
+      // A filesystem without hard links: rename, whose only gap is the race above.
+      await rename(from, path);
+      return;
+    }
+    if (code !== "EEXIST") throw err;
+    await removeStaleSocket(path);
+    await link(from, path);
+  }
+  await unlink(from);
+}
+
 /** The longest unix socket path Linux binds (sun_path is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH_BYTES = 107;
 
@@ -39,7 +62,7 @@ const MAX_SOCKET_PATH_BYTES = 107;
  * Opens the listening socket for the CRI server. Unix sockets are created mode 0660 (set through the
  * umask while binding, so there is no window where they are wider), handed to `gid` when one is given
  * (the owner stays), and their directory is created. The socket is bound under a private name beside
- * `path` and renamed into place once its mode and group are set, so a client that finds `path` (a
+ * `path` and linked into place once its mode and group are set, so a client that finds `path` (a
  * kubelet in that group, a test waiting for the file) never meets it before the group is right. Only
  * when that private name would be longer than a socket path may be is it bound at `path` directly.
  */
@@ -76,7 +99,7 @@ export async function listenEndpoint(target: ListenTarget, onConnection: (socket
     }
     await chmod(bindAt, 0o660);
     if (target.gid !== undefined) await chown(bindAt, -1, target.gid);
-    if (bindAt !== path) await rename(bindAt, path);
+    if (bindAt !== path) await linkInPlace(bindAt, path);
   } catch (err) {
     if (bindAt !== path && server.listening) {
       await new Promise<void>((resolve) => server.close(() => { resolve(); }));
