@@ -13,6 +13,15 @@ function otherGroup(): number | undefined {
   return process.getgroups?.().find((g) => g !== process.getgid?.());
 }
 
+/** Resolves once something accepts a connection at `path`. */
+function connects(path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const c = connect(path);
+    c.once("connect", () => { c.destroy(); resolve(); });
+    c.once("error", reject);
+  });
+}
+
 function closeServer(server: { close(cb: () => void): void }): Promise<void> {
   return new Promise((resolve) => { server.close(() => { resolve(); }); });
 }
@@ -47,11 +56,7 @@ describe("listenEndpoint", () => {
         seen.push({ mode: lstatSync(path).mode & 0o777, gid: lstatSync(path).gid });
         assert.deepEqual(seen.filter((s) => s.mode !== 0o660 || s.gid !== gid), [], "every sighting of the socket has mode 0660 and the group asked for");
         assert.deepEqual(readdirSync(dir), ["cri.sock"], "the private name is gone");
-        await new Promise<void>((resolve, reject) => {
-          const c = connect(path);
-          c.once("connect", () => { c.destroy(); resolve(); });
-          c.once("error", reject);
-        });
+        await connects(path);
       } finally {
         await closeServer(server);
       }
@@ -80,11 +85,7 @@ describe("listenEndpoint", () => {
       try {
         await assert.rejects(listenEndpoint({ kind: "unix", path }, (s) => { s.end(); }), { kind: "FailedPrecondition", message: `Cannot listen on "${path}": another process is already serving on it` });
         assert.deepEqual(readdirSync(dir), ["cri.sock"], "no private name left behind");
-        await new Promise<void>((resolve, reject) => {
-          const c = connect(path);
-          c.once("connect", () => { c.destroy(); resolve(); });
-          c.once("error", reject);
-        });
+        await connects(path);
       } finally {
         await closeServer(first);
       }

@@ -69,6 +69,9 @@ export interface CgroupUsage {
   readonly pids: Pick<PidCounters, "current"> | undefined;
 }
 
+/** One value of a "key value" file such as memory.stat, by key: a parsed map's get, or keyValue on the text. */
+export type StatOf = (key: string) => bigint | undefined;
+
 export type MemoryUsage = Pick<MemoryCounters, "usage" | "workingSet" | "limit" | "rss" | "pageFaults" | "majorPageFaults" | "swapUsage" | "swapLimit">;
 
 /**

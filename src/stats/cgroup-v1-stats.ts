@@ -1,5 +1,5 @@
 import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters } from "./cgroup-stats.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters, type StatOf } from "./cgroup-stats.js";
 
 /** The directory of one cgroup in each v1 controller's hierarchy; undefined when not mounted. */
 export interface V1Dirs {
@@ -45,9 +45,6 @@ export function readV1Usage(dirs: V1Dirs, read: ReadPseudoFile = readPseudoFile)
   }
   return { cpu: usageNs === undefined ? undefined : { usageNs }, memory, pids: current === undefined ? undefined : { current } };
 }
-
-/** The memory.stat value of a key (total_rss, total_pgfault, ...). */
-type StatOf = (key: string) => bigint | undefined;
 
 function v1MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
   const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));

@@ -1,5 +1,5 @@
 import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters } from "./cgroup-stats.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters, type StatOf } from "./cgroup-stats.js";
 
 /**
  * cgroup v2 (unified) counters of one cgroup directory. cpu.stat is in microseconds; memory.stat is
@@ -36,9 +36,6 @@ export function readV2Usage(dir: string, read: ReadPseudoFile = readPseudoFile):
     pids: current === undefined ? undefined : { current },
   };
 }
-
-/** The memory.stat value of a key (anon, pgfault, ...). */
-type StatOf = (key: string) => bigint | undefined;
 
 function v2MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
   // "max" reads as undefined: unlimited.
