@@ -1,37 +1,34 @@
-// Lint: type-aware typescript-eslint (strictTypeChecked) plus the import-direction rules of
-// docs/style.md: main → app → server/streaming/metrics → cri → docker/network/store → errors/log/util.
+// Lint: type-aware typescript-eslint (strictTypeChecked), the layer order below, and no import circles.
 // A lower layer importing an upper one is an error here, not a review comment.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import importX from "eslint-plugin-import-x";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 
-/** Each layer and the folders it must never import from. */
-const layers = [
-  { from: "src/errors", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/log", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/util", upper: ["src/state", "src/stats", "src/logs", "src/host", "src/doctor", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/docker", upper: ["src/state", "src/stats", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/network", upper: ["src/docker", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/store", upper: ["src/docker", "src/network", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/gen", upper: ["src/errors", "src/log", "src/util", "src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts", "src/config"] },
-  { from: "src/config", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
-  { from: "src/cri", upper: ["src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
-  { from: "src/server", upper: ["src/streaming", "src/app.ts", "src/main.ts"] },
-  { from: "src/streaming", upper: ["src/server", "src/app.ts", "src/main.ts"] },
-  { from: "src/metrics", upper: ["src/server", "src/streaming", "src/cri", "src/app.ts", "src/main.ts"] },
-  { from: "src/app.ts", upper: ["src/main.ts"] },
-  // Host operations (runtime cgroup, OOM score, sd_notify): a leaf beside docker/network/store.
-  { from: "src/host", upper: ["src/docker", "src/network", "src/store", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
-  // Container log copier (CRI-format log files): a leaf beside docker/network/store.
-  { from: "src/logs", upper: ["src/docker", "src/network", "src/store", "src/host", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
-  // Cgroup-read stats: a leaf beside docker/network/store (it may read host facts).
-  { from: "src/stats", upper: ["src/docker", "src/network", "src/store", "src/logs", "src/state", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
-  // The event-fed state cache: just above docker, below cri.
-  { from: "src/state", upper: ["src/network", "src/store", "src/logs", "src/stats", "src/cri", "src/server", "src/streaming", "src/metrics", "src/doctor", "src/app.ts", "src/main.ts", "src/config"] },
-  // `docker-cri doctor`: an upper layer like app.ts, run only from main.
-  { from: "src/doctor", upper: ["src/cri", "src/server", "src/streaming", "src/metrics", "src/app.ts", "src/main.ts"] },
+/**
+ * The layers of src/, lowest first; docs/architecture.md shows the same list. A folder (or file) may
+ * import only from the tiers below its own; folders of one tier never import each other.
+ */
+export const layers = [
+  ["src/gen"],
+  ["src/errors"],
+  ["src/logger"],
+  ["src/util"],
+  ["src/host", "src/config"],
+  ["src/docker", "src/network", "src/store", "src/container-logs", "src/cgroup-stats"],
+  ["src/state-cache"],
+  ["src/metrics", "src/doctor"],
+  ["src/cri"],
+  ["src/server", "src/streaming-server"],
+  ["src/app.ts"],
+  ["src/main.ts"],
 ];
+
+/** Zones for import-x/no-restricted-paths: every folder against its peers and every tier above it. */
+const zones = layers.flatMap((tier, rank) => tier.flatMap((from) => [
+  ...tier.filter((peer) => peer !== from),
+  ...layers.slice(rank + 1).flat(),
+].map((upper) => ({ target: `./${from}`, from: `./${upper}` }))));
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "src/gen/**", "scripts/**", "eslint.config.js"] },
@@ -53,9 +50,9 @@ export default tseslint.config(
       // Handlers keep the (deps, request, ctx) shape even when one of them is unused: prefix it with _.
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true, allowNullish: true }],
-      "import-x/no-restricted-paths": ["error", {
-        zones: layers.flatMap(({ from, upper }) => upper.map((target) => ({ target: `./${from}`, from: `./${target}` }))),
-      }],
+      "import-x/no-restricted-paths": ["error", { zones }],
+      // No import circle, type-only or not.
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
     },
   },
   {

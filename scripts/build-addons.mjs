@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds docker-cri's Node-API addons into dist/native/ (all of them, or those named as arguments):
-//   netns-connect  src/streaming/netns/netns-connect.c  port forwarding connects inside a pod's netns
+//   netns-connect  src/streaming-server/netns/netns-connect.c  port forwarding connects inside a pod's netns
 //   sd-notify      src/host/sd-notify.c                 systemd sd_notify datagrams (Type=notify)
 // It needs only a C compiler and the Node.js headers that ship with Node itself (NodeSource's and the
 // official builds install them under <prefix>/include/node); no node-gyp, no download. An addon is
@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 const addons = {
-  "netns-connect": { source: ["src", "streaming", "netns", "netns-connect.c"], libs: ["-lpthread"], neededFor: "port forwarding" },
+  "netns-connect": { source: ["src", "streaming-server", "netns", "netns-connect.c"], libs: ["-lpthread"], neededFor: "port forwarding" },
   "sd-notify": { source: ["src", "host", "sd-notify.c"], libs: [], neededFor: "systemd Type=notify" },
 };
 

@@ -4,7 +4,7 @@ import { parseFlags, programName, type Config } from "./config/index.js";
 import { runDoctor } from "./doctor/index.js";
 import { errorMessage } from "./errors/index.js";
 import { createSdNotifier } from "./host/index.js";
-import { createLogger } from "./log/index.js";
+import { createLogger } from "./logger/index.js";
 
 /** How long SIGTERM/SIGINT lets in-flight calls finish before they are cut. */
 const shutdownGraceMs = 10_000;

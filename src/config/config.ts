@@ -1,4 +1,4 @@
-import type { LogLevel } from "../log/index.js";
+import type { LogLevel } from "../logger/index.js";
 import type { TestHooks } from "./test-hooks.js";
 
 export const containerRuntimes = ["docker", "remote"] as const;

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { CriError } from "../errors/index.js";
-import { logLevels, type LogLevel } from "../log/index.js";
+import { logLevels, type LogLevel } from "../logger/index.js";
 import { parseBindAddress, parseCidr, parseCidrList } from "../util/net-address.js";
 import {
   cgroupDrivers,

@@ -1,4 +1,4 @@
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 
 /** What every CRI handler receives besides its request. */
 export interface RpcContext {

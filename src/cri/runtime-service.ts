@@ -1,7 +1,8 @@
 import type { RuntimeService } from "../gen/index.js";
 import { containerMethods, removeAppContainer, sandboxContainerStatuses, type ContainerDeps } from "./container/container-methods.js";
 import { containerEventsMethods, type ContainerEventHub } from "./events/container-events-methods.js";
-import { streamingMethods, type StreamingDeps } from "./exec/streaming-methods.js";
+import type { StreamingDeps } from "./streaming/streaming-deps.js";
+import { streamingMethods } from "./streaming/streaming-methods.js";
 import type { RuntimeInfoDeps } from "./runtime/runtime-deps.js";
 import { runtimeConfig } from "./runtime/runtime-config.js";
 import { status } from "./runtime/status.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { hasKind } from "../errors/index.js";
-import { silentLogger } from "../log/index.js";
+import { silentLogger } from "../logger/index.js";
 import { BUSYBOX_IMAGE, ensureTestImages } from "../../test/kit/images.js";
 import { DockerClient } from "./docker-client.js";
 import { negotiateApiVersion } from "./negotiate.js";

@@ -1,11 +1,10 @@
 import { CriError } from "../errors/index.js";
 import { parseContainerInspect, type ContainerInspect } from "./container-inspect.js";
 import { parseContainerList, type ContainerSummary } from "./container-summary.js";
-import type { DockerClientOptions } from "./docker-client.js";
 import { moveInterfaceSysctls } from "./interface-sysctls.js";
 import { JsonObjectReader } from "./parse.js";
 import type { DockerTransport, QueryValue } from "./transport.js";
-import { call } from "./request-options.js";
+import { call, type DockerClientOptions } from "./request-options.js";
 
 /** Filters of `GET /containers/json`; each key's values are ORed, keys are ANDed. */
 export interface ContainerListFilters {

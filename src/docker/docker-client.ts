@@ -1,4 +1,4 @@
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { ContainersApi } from "./containers-api.js";
 import { ExecApi } from "./exec-api.js";
 import { ImagesApi } from "./images-api.js";
@@ -6,17 +6,7 @@ import { parseInfo, type DockerInfo } from "./info.js";
 import { negotiateApiVersion, type NegotiatedVersion } from "./negotiate.js";
 import type { DockerTransport } from "./transport.js";
 import { parseVersion, type DockerVersion } from "./version.js";
-import { call } from "./request-options.js";
-
-export interface DockerClientOptions {
-  /** Canonical endpoint, for messages. */
-  readonly endpoint: string;
-  /** The transport's default per-call timeout; calls that wait on purpose (stop with a grace period) add to it. */
-  readonly requestTimeoutMs: number;
-  /** A pull that reports no progress for this long is cancelled (used by pullImage). */
-  readonly imagePullProgressDeadlineMs: number;
-  readonly log: Logger;
-}
+import { call, type DockerClientOptions } from "./request-options.js";
 
 /**
  * Typed Docker Engine API calls, each one small method on top of the transport: build the request,

@@ -1,4 +1,4 @@
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import type { DockerClient } from "./docker-client.js";
 import { engineFeatures, type EngineFeatures } from "./engine-features.js";
 import type { DockerInfo } from "./info.js";

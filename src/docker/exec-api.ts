@@ -1,7 +1,6 @@
-import type { DockerClientOptions } from "./docker-client.js";
 import { JsonObjectReader } from "./parse.js";
 import type { DockerHijackResponse, DockerTransport } from "./transport.js";
-import { call } from "./request-options.js";
+import { call, type DockerClientOptions } from "./request-options.js";
 
 /** What to attach of a process's stdio. */
 export interface StdioAttach {

@@ -1,5 +1,4 @@
 import { CriError } from "../errors/index.js";
-import type { DockerClientOptions } from "./docker-client.js";
 import { parseImage, parseImageHistory, parseImageSummary, type DockerImage, type DockerImageHistoryItem, type DockerImageSummary } from "./image-types.js";
 import { jsonLines } from "./json-lines.js";
 import { JsonObjectReader } from "./parse.js";
@@ -10,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 /** How often a /system/df that Docker says is busy (another process asked) is retried, 0.1 s, 0.2 s, … apart. */
 const busyRetries = 10;
 import type { DockerTransport, QueryValue } from "./transport.js";
-import { call } from "./request-options.js";
+import { call, type DockerClientOptions } from "./request-options.js";
 
 /** One message of a pull's progress stream that is not an error. */
 export interface PullProgress {

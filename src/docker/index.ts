@@ -12,7 +12,7 @@ export type { ContainerRuntimeInfo, ExecCreateOptions, ExecInspect, StdioAttach,
 export { ImagesApi } from "./images-api.js";
 export type { DockerDiskUsage, ImageDeleteRecord, PullProgress, PullRequest } from "./images-api.js";
 export type { DockerImage, DockerImageConfig, DockerImageHistoryItem, DockerImageSummary } from "./image-types.js";
-export type { DockerClientOptions } from "./docker-client.js";
+export type { DockerClientOptions } from "./request-options.js";
 export { parseEndpoint } from "./endpoint.js";
 export { FEATURE_API_VERSIONS, FEATURE_DOCKER_RELEASES, engineFeatures, imageStoreOf, kernelAtLeast } from "./engine-features.js";
 export type { EngineFeatures, ImageStore } from "./engine-features.js";

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import { Pool, type Dispatcher } from "undici";
 import { CriError } from "../errors/index.js";
-import { silentLogger, type Logger } from "../log/index.js";
+import { silentLogger, type Logger } from "../logger/index.js";
 import { CallDeadline } from "./call-deadline.js";
 import { parseEndpoint, type DockerEndpoint } from "./endpoint.js";
 import { mapFailure, type FailureContext } from "./failure.js";

@@ -1,4 +1,4 @@
-import type { HostLimits } from "../util/host-limits.js";
+import type { HostLimits } from "../host/host-limits.js";
 import { ok, warn, type CheckResult } from "./doctor-check.js";
 
 /**

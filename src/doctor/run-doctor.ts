@@ -2,8 +2,8 @@ import { parseFlags, programName, programVersion, type Config } from "../config/
 import { DockerClient, UndiciTransport } from "../docker/index.js";
 import { errorMessage } from "../errors/index.js";
 import { readCgroupLayout } from "../host/index.js";
-import { silentLogger } from "../log/index.js";
-import { readHostLimits } from "../util/host-limits.js";
+import { silentLogger } from "../logger/index.js";
+import { readHostLimits } from "../host/host-limits.js";
 import { fail, ok, type CheckResult } from "./doctor-check.js";
 import { checkCgroups, checkDocker, checkEngine, checkLogDriver, checkPauseImage } from "./docker-checks.js";
 import { formatReport } from "./format-report.js";

@@ -1,6 +1,6 @@
 import { errorMessage } from "../errors/index.js";
 import { dockerRuntimeProcesses, findRuntimePids, RuntimeCgroupManager } from "../host/index.js";
-import { silentLogger } from "../log/index.js";
+import { silentLogger } from "../logger/index.js";
 import { fail, ok, warn, type CheckResult } from "./doctor-check.js";
 
 /** --runtime-cgroups: can the container manager work with this name, and does it find dockerd and containerd? */

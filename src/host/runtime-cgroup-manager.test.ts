@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { PassThrough } from "node:stream";
-import { createLogger, silentLogger } from "../log/index.js";
+import { createLogger, silentLogger } from "../logger/index.js";
 import { RuntimeCgroupManager, runtimeMemoryLimit, startRuntimeCgroupManager } from "./runtime-cgroup-manager.js";
 
 describe("runtimeMemoryLimit", () => {

@@ -1,6 +1,6 @@
 import { totalmem } from "node:os";
 import { CriError, errorMessage, toCriError } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { readCgroupLayout } from "./cgroup-layout.js";
 import { CgroupfsV1 } from "./cgroupfs-v1.js";
 import { CgroupfsV2 } from "./cgroupfs-v2.js";

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createLogger } from "../log/index.js";
+import { createLogger } from "../logger/index.js";
 import { createSdNotifier } from "./sd-notify.js";
 
 function capture(): { log: ReturnType<typeof createLogger>; text: () => string } {

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CriError, errorMessage } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 
 /**
  * systemd's readiness protocol (sd_notify(3)) for a Type=notify unit: "READY=1" once the CRI socket

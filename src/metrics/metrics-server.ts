@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 
 export interface MetricsServer {
   /** The address actually bound (port resolved when 0 was asked for). */

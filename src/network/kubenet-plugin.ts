@@ -1,5 +1,5 @@
 import { CriError } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { bandwidthFromAnnotations } from "./cni/bandwidth-annotations.js";
 import { capabilityArgs } from "./cni/capability-args.js";
 import { parseCniConfigList, type CniNetworkConfig } from "./cni/cni-config.js";

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { silentLogger } from "../log/index.js";
+import { silentLogger } from "../logger/index.js";
 import { CniPlugin } from "./cni-plugin.js";
 import { KubenetPlugin, kubenetBinaries } from "./kubenet-plugin.js";
 import type { NetworkPluginSettings } from "./network-plugin.js";

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { CniPlugin } from "./cni-plugin.js";
 import { KubenetPlugin } from "./kubenet-plugin.js";
 import type { NetworkPlugin, NetworkPluginSettings } from "./network-plugin.js";

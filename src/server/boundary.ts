@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Metadata, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { CriError, toCriError } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { defaultSliceMs, mapInSlices } from "../util/map-in-slices.js";
 import { nextRequestId } from "./request-id.js";

@@ -2,7 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Server as NetServer, Socket } from "node:net";
 import { unlink } from "node:fs/promises";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { bindService, type BoundaryDeps } from "./boundary.js";
 import { listenEndpoint, type ListenTarget } from "./listen-endpoint.js";
 

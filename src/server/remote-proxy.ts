@@ -18,7 +18,7 @@ import {
 import type { Server as NetServer, Socket } from "node:net";
 import { unlink } from "node:fs/promises";
 import { CriError } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import type { GrpcServer } from "./grpc-server.js";
 import { maxMessageBytes } from "./grpc-server.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Writable } from "node:stream";
-import { createLogger } from "../log/index.js";
+import { createLogger } from "../logger/index.js";
 import { CheckpointStore } from "./checkpoint-store.js";
 import type { SandboxCheckpoint } from "./sandbox-checkpoint.js";
 

@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CriError, errorMessage } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { decodeCheckpoint, encodeCheckpoint, type SandboxCheckpoint } from "./sandbox-checkpoint.js";
 

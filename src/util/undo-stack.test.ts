@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { silentLogger } from "../log/index.js";
+import { silentLogger } from "../logger/index.js";
 import { UndoStack } from "./undo-stack.js";
 
 describe("UndoStack", () => {

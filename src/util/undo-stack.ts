@@ -1,5 +1,5 @@
 import { errorMessage } from "../errors/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger } from "../logger/index.js";
 
 interface UndoStep {
   readonly what: string;

@@ -3,7 +3,7 @@ import { afterEach, describe, it } from "node:test";
 import { Registry } from "prom-client";
 import { DockerClient, UndiciTransport, type DockerTransport } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { instrumentDockerTransport } from "../../src/metrics/docker-operations.js";
 import { apiPath, startFakeEngine, type FakeEngine } from "../fakes/fake-engine.js";
 

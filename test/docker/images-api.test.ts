@@ -8,7 +8,7 @@ import type { ServerResponse } from "node:http";
 import { describe, it } from "node:test";
 import { DockerClient, UndiciTransport, type PullProgress } from "../../src/docker/index.js";
 import { hasKind } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine, type FakeRoute } from "../fakes/fake-engine.js";
 
 async function withEngine(route: FakeRoute, fn: (docker: DockerClient) => Promise<void>): Promise<void> {

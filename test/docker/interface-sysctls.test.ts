@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { DockerClient, UndiciTransport } from "../../src/docker/index.js";
 import { moveInterfaceSysctls } from "../../src/docker/interface-sysctls.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
 
 const sysctls = { "net.ipv4.conf.eth0.forwarding": "1", "net.ipv6.conf.eth0.accept_ra": "0", "net.ipv4.ip_unprivileged_port_start": "80", "kernel.shm_rmid_forced": "1" };

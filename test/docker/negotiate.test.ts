@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { DockerClient, MIN_API_VERSION, OUR_MAX_API_VERSION, UndiciTransport, compareApiVersions, negotiateApiVersion } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine, type FakeEngine } from "../fakes/fake-engine.js";
 
 describe("negotiateApiVersion", () => {

@@ -10,8 +10,8 @@ import { afterEach, describe, it } from "node:test";
 import { DockerClient, UndiciTransport } from "../../src/docker/index.js";
 import { buildRequestPath } from "../../src/docker/request-path.js";
 import { hasKind } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
-import { followedActions, listWritableLayerSizes, openContainerEvents } from "../../src/state/index.js";
+import { silentLogger } from "../../src/logger/index.js";
+import { followedActions, listWritableLayerSizes, openContainerEvents } from "../../src/state-cache/index.js";
 import { apiPath, startFakeEngine, type FakeEngine, type RecordedRequest } from "../fakes/fake-engine.js";
 
 describe("Docker query encoding", () => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerState, RuntimeService } from "../../src/gen/index.js";
-import { rfc3339NanoToNs } from "../../src/logs/rfc3339-nano.js";
+import { rfc3339NanoToNs } from "../../src/container-logs/rfc3339-nano.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { PAUSE_IMAGE } from "../kit/images.js";

@@ -21,7 +21,7 @@ import {
 } from "../fakes/docker-1.52-answers.js";
 import { apiPath, fakeEventFeed, startFakeEngine, type FakeEngine, type FakeEventFeed, type RecordedRequest } from "../fakes/fake-engine.js";
 import { runExpectingFailure, startDaemon, type Daemon } from "../kit/daemon.js";
-import { subscribeEvents } from "../stats/events-stream.js";
+import { subscribeEvents } from "../kit/events-stream.js";
 
 const apiVersion = "1.52";
 const uid = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";

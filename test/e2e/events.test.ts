@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerEventType, ContainerState, PodSandboxState, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
 import { dockerJson } from "../kit/docker-api.js";
-import { subscribeEvents, type EventSubscriber } from "../stats/events-stream.js";
+import { subscribeEvents, type EventSubscriber } from "../kit/events-stream.js";
 import { startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 const { CONTAINER_CREATED_EVENT: CREATED, CONTAINER_STARTED_EVENT: STARTED, CONTAINER_STOPPED_EVENT: STOPPED, CONTAINER_DELETED_EVENT: DELETED } = ContainerEventType;

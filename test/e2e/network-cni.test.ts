@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { PodSandboxState, RuntimeService } from "../../src/gen/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { CniPlugin } from "../../src/network/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, readFrom, skipWithoutPlugins, testSubnets } from "../network/net-kit.js";
-import { writeFakePlugins, type FakePlugins } from "../network/fake-cni-plugin.js";
+import { writeFakePlugins, type FakePlugins } from "../fakes/fake-cni-plugin.js";
 import { metricValue, runInPod, sandboxIps, startInPod } from "./network-fixture.js";
 import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
 

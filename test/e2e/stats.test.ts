@@ -1,6 +1,6 @@
 /**
  * Container and pod stats end to end: a pod running a known memory and CPU load, its numbers checked
- * against the kernel's cgroup files read independently (test/stats/cgroup-kit.ts), the pod network
+ * against the kernel's cgroup files read independently (test/kit/cgroup-kit.ts), the pod network
  * against /proc/<pid>/net/dev, filters, a pod with its own cgroup parent (as the kubelet runs them),
  * the cAdvisor metrics, and the writable layer.
  */
@@ -12,7 +12,7 @@ import { status } from "@grpc/grpc-js";
 import { ContainerState, RuntimeService } from "../../src/gen/index.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
-import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../stats/cgroup-kit.js";
+import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../kit/cgroup-kit.js";
 import { field, inspect, startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 const MiB = 1024n * 1024n;

@@ -48,7 +48,7 @@ export const ENGINE_SUITES: readonly EngineSuite[] = [
   { name: "images", matches: exact("test/e2e/images.test.ts", "test/e2e/images-pull.test.ts") },
   { name: "sandboxes", matches: pattern(/^test\/e2e\/sandbox-.*\.test\.ts$/) },
   { name: "containers", matches: pattern(/^test\/e2e\/container-.*\.test\.ts$/) },
-  { name: "logs", matches: exact("test/logs/container-log-e2e.test.ts") },
+  { name: "logs", matches: exact("test/container-logs/container-log-e2e.test.ts") },
   { name: "streaming", matches: exact("test/streaming/attach.test.ts", "test/streaming/exec-spdy.test.ts", "test/streaming/exec-websocket.test.ts", "test/streaming/port-forward.test.ts") },
   { name: "stats and events", matches: pattern(/^test\/e2e\/(stats.*|events)\.test\.ts$/) },
   { name: "networking", matches: pattern(/^test\/e2e\/network-.*\.test\.ts$/) },
@@ -63,7 +63,7 @@ function againstFakeEngine(file: string): boolean {
 
 /** The suite files under `root`, sorted, each once; `filters` (suite names or path substrings) narrow them. */
 export function suiteFiles(root: string, filters: readonly string[] = []): string[] {
-  const candidates = ["test/integration", "test/e2e", "test/logs", "test/streaming"].flatMap((dir) =>
+  const candidates = ["test/integration", "test/e2e", "test/container-logs", "test/streaming"].flatMap((dir) =>
     readdirSync(join(root, dir)).filter((name) => name.endsWith(".test.ts")).map((name) => `${dir}/${name}`),
   );
   const inSuites = candidates.filter((f) => !againstFakeEngine(f) && ENGINE_SUITES.some((s) => s.matches(f))).sort();

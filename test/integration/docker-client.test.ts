@@ -13,7 +13,7 @@ import { text } from "node:stream/consumers";
 import { after, before, describe, it } from "node:test";
 import { DockerClient, OUR_MAX_API_VERSION, UndiciTransport, compareApiVersions, minApiVersion } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { DEFAULT_DOCKER_SOCKET, dockerJson, isRecord } from "../kit/docker-api.js";
 
 const DOCKER_SOCKET = DEFAULT_DOCKER_SOCKET;

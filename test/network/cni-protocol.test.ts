@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { hasKind } from "../../src/errors/index.js";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { CniPlugin } from "../../src/network/index.js";
 import type { NetworkPluginSettings, PodNetworkSetup } from "../../src/network/index.js";
-import { writeFakePlugins, type FakePlugins } from "./fake-cni-plugin.js";
+import { writeFakePlugins, type FakePlugins } from "../fakes/fake-cni-plugin.js";
 
 const sandboxId = "a".repeat(64);
 

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { CniPlugin, type NetworkPluginSettings, type PodNetworkSetup } from "../../src/network/index.js";
 import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "./net-kit.js";
 

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { silentLogger } from "../../src/log/index.js";
+import { silentLogger } from "../../src/logger/index.js";
 import { KubenetPlugin, type NetworkPluginSettings, type PodNetworkSetup } from "../../src/network/index.js";
 import { detectMtu } from "../../src/network/kubenet/detect-mtu.js";
 import { kubenetHostRules, removeHostRules } from "../../src/network/kubenet/kubenet-host-rules.js";

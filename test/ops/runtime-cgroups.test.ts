@@ -14,7 +14,7 @@ import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { RuntimeService } from "../../src/gen/index.js";
 import { cgroupDir, readCgroupLayout, RuntimeCgroupManager, type CgroupMount } from "../../src/host/index.js";
-import { createLogger, type Logger } from "../../src/log/index.js";
+import { createLogger, type Logger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
 import { startDaemon } from "../kit/daemon.js";
 

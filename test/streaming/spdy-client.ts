@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { request, type IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import { constants, createDeflate, createInflate, type Deflate, type Inflate } from "node:zlib";
-import { spdyDictionary } from "../../src/streaming/spdy/spdy-dictionary.js";
+import { spdyDictionary } from "../../src/streaming-server/spdy/spdy-dictionary.js";
 
 if (createHash("sha256").update(spdyDictionary).digest("hex") !== "51d27341373f923f3cd88e1eb7162aeaa3723d7585ff2399201dc06498407f02") {
   throw new Error("the SPDY/3 dictionary is not the spec's");

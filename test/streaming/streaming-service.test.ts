@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { StreamingRuntime } from "../../src/cri/index.js";
-import { silentLogger } from "../../src/log/index.js";
-import { createStreamingService, startStreamingServer, type StreamingServer, type StreamingService } from "../../src/streaming/index.js";
+import { silentLogger } from "../../src/logger/index.js";
+import { createStreamingService, startStreamingServer, type StreamingServer, type StreamingService } from "../../src/streaming-server/index.js";
 import { openRemoteCommand, parseStatus } from "./remote-command-client.js";
 import { spdyUpgrade } from "./spdy-client.js";
 

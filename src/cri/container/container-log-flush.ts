@@ -1,5 +1,5 @@
 import { errorMessage } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { ContainerDeps } from "./container-deps.js";
 
 /** A flush waits at most this long, so that a slow disk never holds up StopContainer or ContainerStatus. */

@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import { CriError } from "../../errors/index.js";
 import { ContainerState, type ContainerStatusRequest, type ContainerStatusResponseSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
 import { containerLogPathLabel, parseContainerName, sandboxIdLabel } from "../translate/index.js";
 import type { ContainerDeps } from "./container-deps.js";

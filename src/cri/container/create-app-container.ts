@@ -1,5 +1,5 @@
 import { hasKind, type CriError } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { containerTypeContainer, containerTypeLabel, randomizeName } from "../translate/index.js";
 import type { ContainerDeps } from "./container-deps.js";
 

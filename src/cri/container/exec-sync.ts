@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { StdFrameParser, StdStream, type DockerHijackResponse } from "../../docker/index.js";
 import { CriError, errorMessage, toCriError } from "../../errors/index.js";
 import type { ExecSyncRequest, ExecSyncResponseSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
 import { checkCommand } from "../translate/index.js";
 import { clampTimerMs } from "../../util/timer-limit.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { ContainersApi } from "../../docker/index.js";
 import { errorMessage, hasKind } from "../../errors/index.js";
-import { capabilityNames, type HostLimits } from "../../util/host-limits.js";
+import { capabilityNames, type HostLimits } from "../../host/host-limits.js";
 import { capabilityEnvironment, type CapabilityEnvironment } from "../translate/capabilities.js";
 
 /** What the host allows of the container security features, read once at start-up. */

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CriError, errorMessage, hasKind } from "../../errors/index.js";
 import type { RemoveContainerRequest, RemoveContainerResponseSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
 import type { ContainerDeps } from "./container-deps.js";
 import { flushContainerLog } from "./container-log-flush.js";

@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import { ContainerEventType, type ContainerEventResponseSchema, type ContainerStatusSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
-import type { ContainerChange, StateCache } from "../../state/index.js";
+import type { Logger } from "../../logger/index.js";
+import type { ContainerChange, StateCache } from "../../state-cache/index.js";
 import { containerTypeContainer, containerTypeLabel, containerTypeSandbox, sandboxIdLabel } from "../translate/index.js";
 import { EventLog } from "./event-log.js";
 import { sandboxStatusOf, type SandboxStatusShape } from "../sandbox/to-sandbox-status.js";

@@ -11,7 +11,7 @@ import type { ImagesApi } from "../../docker/index.js";
 import { parseImage, parseImageSummary } from "../../docker/image-types.js";
 import { create } from "@bufbuild/protobuf";
 import { ImageStatusRequestSchema } from "../../gen/index.js";
-import { silentLogger } from "../../log/index.js";
+import { silentLogger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
 import { uncachedImageState, type ImageState } from "./image-cache.js";
 import { imageNames } from "./image-names.js";

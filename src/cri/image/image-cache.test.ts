@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { DockerDiskUsage, DockerImage, DockerImageSummary } from "../../docker/index.js";
 import { CriError } from "../../errors/index.js";
-import { silentLogger } from "../../log/index.js";
+import { silentLogger } from "../../logger/index.js";
 import { ImageCache } from "./image-cache.js";
 import type { ImageEngineEvent } from "./image-events.js";
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DockerImage, ImagesApi } from "../../docker/index.js";
 import { CriError, toCriError } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { DiskUsageCache, type DiskUsageReading } from "./disk-usage-reading.js";
 import type { ImageEngineEvent } from "./image-events.js";
 import { readSnapshot, type ImageSnapshot } from "./image-snapshot.js";

@@ -5,7 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { DockerApiError, type DockerImage, type PullProgress, type PullRequest } from "../../docker/index.js";
 import { CriError, hasKind } from "../../errors/index.js";
 import { AuthConfigSchema } from "../../gen/index.js";
-import { silentLogger } from "../../log/index.js";
+import { silentLogger } from "../../logger/index.js";
 import { ImagePuller } from "./image-puller.js";
 
 const log = silentLogger();

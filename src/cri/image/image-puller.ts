@@ -1,11 +1,11 @@
 import { DockerApiError, type DockerImage, type ImagesApi } from "../../docker/index.js";
 import { CriError, hasKind, toCriError } from "../../errors/index.js";
 import type { AuthConfig } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { familiarName, formatReference, parseImageReference, withDefaultTag, type ImageReference } from "./image-reference.js";
 import { followPullProgress } from "./pull-progress.js";
 import { encodeRegistryAuth } from "./registry-auth.js";
-import { SharedOperations } from "./shared-operations.js";
+import { SharedOperations } from "./merged-pulls.js";
 
 export interface ImagePullerOptions {
   readonly images: Pick<ImagesApi, "pull" | "inspect">;

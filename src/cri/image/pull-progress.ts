@@ -1,6 +1,6 @@
 import { formatGoDuration, type PullProgress } from "../../docker/index.js";
 import { CriError } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 
 export interface PullWatch {
   /** The image being pulled, for logs and messages. */

@@ -4,7 +4,7 @@ import { engineFeatures, type EngineFeatures } from "../../docker/index.js";
 import { parseInfo } from "../../docker/info.js";
 import { StatusRequestSchema } from "../../gen/index.js";
 import { create } from "@bufbuild/protobuf";
-import { silentLogger } from "../../log/index.js";
+import { silentLogger } from "../../logger/index.js";
 import { NoopPlugin } from "../../network/index.js";
 import type { RpcContext } from "../context.js";
 import type { RuntimeInfoDeps } from "./runtime-deps.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseContainerInspect, type ContainerInspect } from "../../docker/index.js";
 import { CriError } from "../../errors/index.js";
-import { silentLogger } from "../../log/index.js";
+import { silentLogger } from "../../logger/index.js";
 import { CheckpointStore } from "../../store/index.js";
 import { createSandboxContainer } from "./create-sandbox-container.js";
 import type { SandboxContainers } from "./sandbox-deps.js";

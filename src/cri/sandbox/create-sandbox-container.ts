@@ -1,6 +1,6 @@
 import type { ContainerInspect } from "../../docker/index.js";
 import { hasKind } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { containerTypeLabel, containerTypeSandbox, randomizeName } from "../translate/index.js";
 import type { SandboxDeps } from "./sandbox-deps.js";
 

@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CriError, hasKind, toCriError } from "../../errors/index.js";
 import { NamespaceMode, type RunPodSandboxRequest, type RunPodSandboxResponseSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { SandboxCheckpoint } from "../../store/index.js";
 import { raceAbort } from "../../util/race-abort.js";
 import { UndoStack } from "../../util/undo-stack.js";

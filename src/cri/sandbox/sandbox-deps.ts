@@ -1,11 +1,11 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainersApi } from "../../docker/index.js";
 import type { ContainerStatusSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { NetworkPlugin } from "../../network/index.js";
 import type { CheckpointStore, NameRegistrar } from "../../store/index.js";
 import type { CapabilityEnvironment } from "../translate/index.js";
-import type { HostLimits } from "../../util/host-limits.js";
+import type { HostLimits } from "../../host/host-limits.js";
 import type { KeyedMutex } from "../../util/keyed-mutex.js";
 
 /** The Docker container calls the sandbox RPCs make; DockerClient's `containers` satisfies it. */

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CriError, hasKind } from "../../errors/index.js";
 import type { StopPodSandboxRequest, StopPodSandboxResponseSchema } from "../../gen/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
 import { sandboxIdLabel } from "../translate/index.js";
 import { locateSandbox, usesHostNetwork, type LocatedSandbox } from "./locate-sandbox.js";

@@ -1,4 +1,4 @@
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import type { SandboxCheckpoint } from "../../store/index.js";
 import { containerTypeLabel, containerTypeSandbox } from "../translate/index.js";
 import type { SandboxDeps } from "./sandbox-deps.js";

@@ -1,5 +1,5 @@
 import { MetricType } from "../../gen/index.js";
-import type { CgroupSnapshot, InterfaceCounters } from "../../stats/index.js";
+import type { CgroupSnapshot, InterfaceCounters } from "../../cgroup-stats/index.js";
 
 /**
  * The cAdvisor metrics the kubelet's /metrics/cadvisor serves for CPU, memory, network and

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import type { ContainerStatsSchema } from "../../gen/index.js";
-import type { CgroupUsage } from "../../stats/index.js";
+import type { CgroupUsage } from "../../cgroup-stats/index.js";
 import { containerCriLabels } from "../translate/container-config.js";
 import { parseContainerName } from "../translate/index.js";
 import type { StatsDeps } from "./stats-deps.js";

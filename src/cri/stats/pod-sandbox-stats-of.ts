@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import type { NetworkUsageSchema, PodSandboxStatsSchema } from "../../gen/index.js";
-import { readPodInterfaces, type CgroupUsage, type InterfaceCounters } from "../../stats/index.js";
+import { readPodInterfaces, type CgroupUsage, type InterfaceCounters } from "../../cgroup-stats/index.js";
 import { extractLabels, parseSandboxName } from "../translate/index.js";
 import { containerSnapshot, containerStatsOf } from "./container-stats-of.js";
 import { podSampleKey, type StatsDeps } from "./stats-deps.js";

@@ -1,6 +1,6 @@
 import type { ContainerInspect } from "../../docker/index.js";
-import type { StateCache } from "../../state/index.js";
-import type { CgroupLocator, CpuSampler, WritableLayerSizes } from "../../stats/index.js";
+import type { StateCache } from "../../state-cache/index.js";
+import type { CgroupLocator, CpuSampler, WritableLayerSizes } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel, containerTypeSandbox, sandboxIdLabel } from "../translate/index.js";
 
 /** Everything the stats and metrics RPCs need; none of it calls Docker while the cache is synced. */

@@ -1,7 +1,7 @@
 import type { ContainersApi, DockerClientOptions, DockerTransport } from "../../docker/index.js";
-import type { Logger } from "../../log/index.js";
-import { CachedContainersApi, listWritableLayerSizes, StateCache } from "../../state/index.js";
-import { CgroupLocator, CgroupReader, CpuSampler, WritableLayerSizes, type SampleTarget } from "../../stats/index.js";
+import type { Logger } from "../../logger/index.js";
+import { CachedContainersApi, listWritableLayerSizes, StateCache } from "../../state-cache/index.js";
+import { CgroupLocator, CgroupReader, CpuSampler, WritableLayerSizes, type SampleTarget } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel, sandboxIdLabel } from "../translate/index.js";
 import { isSandbox, podSampleKey, type StatsDeps } from "./stats-deps.js";
 

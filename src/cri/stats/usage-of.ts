@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CpuUsageSchema, MemoryUsageSchema, ProcessUsageSchema, SwapUsageSchema } from "../../gen/index.js";
-import type { CgroupReader, CgroupSnapshot, CgroupUsage } from "../../stats/index.js";
+import type { CgroupReader, CgroupSnapshot, CgroupUsage } from "../../cgroup-stats/index.js";
 
 type Cpu = MessageInitShape<typeof CpuUsageSchema>;
 type Memory = MessageInitShape<typeof MemoryUsageSchema>;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { capabilityNames } from "../../util/host-limits.js";
+import { capabilityNames } from "../../host/host-limits.js";
 import { capabilityChanges, capabilityEnvironment, normalizeCapability } from "./capabilities.js";
 
 const all = capabilityNames.slice(0, 41);

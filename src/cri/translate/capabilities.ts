@@ -1,5 +1,5 @@
 import { CriError } from "../../errors/index.js";
-import { capabilityNames } from "../../util/host-limits.js";
+import { capabilityNames } from "../../host/host-limits.js";
 
 /**
  * What this host lets containers hold, read once at start-up. Docker's own `Privileged` and

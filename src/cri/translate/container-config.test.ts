@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ContainerConfigSchema, MountPropagation, NamespaceMode, SecurityProfile_ProfileType, Signal, type ContainerConfig } from "../../gen/index.js";
-import { capabilityNames } from "../../util/host-limits.js";
+import { capabilityNames } from "../../host/host-limits.js";
 import { capabilityEnvironment } from "./capabilities.js";
 import { containerDockerConfig, type ContainerDockerConfigInput } from "./container-config.js";
 

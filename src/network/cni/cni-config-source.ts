@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { findCniConfig, type CniConfigChoice } from "./find-cni-config.js";
 
 /**

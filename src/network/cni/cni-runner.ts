@@ -1,5 +1,5 @@
 import { CriError, errorMessage } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { findBinary } from "../find-binaries.js";
 import type { CniNetworkConfig, CniPluginConfig } from "./cni-config.js";
 import { parseCniResult, type CniResult } from "./cni-result.js";

@@ -1,5 +1,5 @@
 import { CriError, errorMessage } from "../../errors/index.js";
-import type { Logger } from "../../log/index.js";
+import type { Logger } from "../../logger/index.js";
 import { KeyedMutex } from "../../util/keyed-mutex.js";
 import type { PodNetworkRef, PodNetworkResult, PodNetworkSetup } from "../pod-network.js";
 import { parseCniConfig, type CniNetworkConfig } from "./cni-config.js";

@@ -39,7 +39,7 @@ export const evilStrings: readonly string[] = [
   " ",
   "x".repeat(300),
   "x".repeat(oversized),
-  "../../../../../../etc/passwd",
+  "../../../../../etc/passwd",
   "/etc/shadow",
   "a/../../../b",
   "/",
