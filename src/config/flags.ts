@@ -30,7 +30,7 @@ export type FlagsResult =
 
 /**
  * Flag names and defaults follow cri-dockerd, so that a cri-dockerd systemd unit works by swapping the
- * binary; the rest come from the kubelet's dockershim options (the seed design) that cri-dockerd lacks.
+ * binary; the rest come from the kubelet's dockershim options (before Kubernetes 1.24) that cri-dockerd lacks.
  */
 const defaults = {
   containerRuntime: "docker",

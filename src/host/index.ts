@@ -1,5 +1,6 @@
-// Host-level operations that are no CRI RPC: the container manager of the seed design (the runtime's
-// cgroup and OOM score) and systemd's readiness protocol. Imports only errors/log/util.
+// Host-level operations that are no CRI RPC: the kubelet's container manager for the runtime (the
+// runtime's cgroup and OOM score), what the host allows (capabilities, OOM score floor) and systemd's
+// readiness protocol. Imports only errors/logger/util.
 export { cgroupDir, parseCgroupLayout, readCgroupLayout } from "./cgroup-layout.js";
 export type { CgroupLayout, CgroupMount } from "./cgroup-layout.js";
 export { lowerOomScoreAdj, runtimeOomScoreAdj } from "./oom-score.js";
@@ -21,3 +22,5 @@ export { resolveGroupId } from "./group-id.js";
 export { createSdNotifier } from "./sd-notify.js";
 export type { SdNotifier } from "./sd-notify.js";
 export type { CommandRunner } from "./systemd-unit-cgroup.js";
+export { clampOomScoreAdj, parseHostLimits, readHostLimits } from "./host-limits.js";
+export type { HostLimits } from "./host-limits.js";

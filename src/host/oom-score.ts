@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CriError, errorMessage } from "../errors/index.js";
 
-/** The runtime's oom_score_adj in the seed design (the kubelet's qos.DockerOOMScoreAdj). */
+/** The runtime's oom_score_adj the kubelet gave it (qos.DockerOOMScoreAdj). */
 export const runtimeOomScoreAdj = -999;
 
 export interface OomScoreChange {

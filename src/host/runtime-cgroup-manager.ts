@@ -9,7 +9,7 @@ import type { RuntimeCgroup } from "./runtime-cgroup.js";
 import { dockerRuntimeProcesses, findRuntimePids, inOurPidNamespace, type RuntimeProcess } from "./runtime-processes.js";
 import { runCommand, SystemdUnitCgroup, type CommandRunner } from "./systemd-unit-cgroup.js";
 
-/** The seed design's limits for the runtime's cgroup: 70 % of the host's memory, and never under 150 MiB. */
+/** The kubelet's limits for the runtime's cgroup (dockershim's container manager): 70 % of the host's memory, and never under 150 MiB. */
 export const runtimeMemoryPercent = 70;
 export const minRuntimeMemoryBytes = 150 * 1024 * 1024;
 /** How often the runtime is put back where it belongs (dockershim's period). */
@@ -53,7 +53,7 @@ export interface EnsureReport {
 }
 
 /**
- * The container manager of the seed design (dockershim's cm): keeps dockerd and containerd in the
+ * The kubelet's container manager for the runtime (dockershim's cm): keeps dockerd and containerd in the
  * cgroup named by --runtime-cgroups, with a memory limit, and keeps their oom_score_adj as low as the
  * host allows, so that under memory pressure the kernel kills pods before the runtime that runs them.
  * Checked at start and every five minutes, since a restarted dockerd comes back wherever systemd or

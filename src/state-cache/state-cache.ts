@@ -47,7 +47,7 @@ interface Queued {
  *
  *   start ──► subscribe to /events ──► resync (list + inspect all) ──► SYNCED: apply events in order
  *                 ▲                                                       │ stream fails / ends
- *                 └──────────── backoff (0.1 s … 5 s) ◄── UNSYNCED ◄───────┘
+ *                 └──────────── backoff (0.1 s … 1 s) ◄── UNSYNCED ◄───────┘
  *
  * The subscription is opened before the resync lists anything, so a change made during the resync
  * still arrives as an event; events are applied one at a time, each by re-inspecting the container

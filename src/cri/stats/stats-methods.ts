@@ -7,11 +7,13 @@ import { listPodSandboxMetrics } from "./list-pod-sandbox-metrics.js";
 import { listPodSandboxStats } from "./list-pod-sandbox-stats.js";
 import { podSandboxStats } from "./pod-sandbox-stats.js";
 import type { StatsDeps } from "./stats-deps.js";
-import { streamContainerStats, streamPodSandboxMetrics, streamPodSandboxStats } from "./stream-stats.js";
+import { streamContainerStats } from "./stream-container-stats.js";
+import { streamPodSandboxMetrics } from "./stream-pod-sandbox-metrics.js";
+import { streamPodSandboxStats } from "./stream-pod-sandbox-stats.js";
 
 export type { StatsDeps } from "./stats-deps.js";
-export { createStatsRuntime } from "./stats-runtime.js";
-export type { StatsRuntime, StatsRuntimeOptions } from "./stats-runtime.js";
+export { createStatsCollectors } from "./stats-collectors.js";
+export type { StatsCollectors, StatsCollectorsOptions } from "./stats-collectors.js";
 
 /** Container and pod stats, the cAdvisor metrics, and their Stream* variants. */
 export function statsMethods(deps: StatsDeps): ServiceImpl<typeof RuntimeService> {

@@ -1,15 +1,14 @@
-import type { ContainersApi, DockerClientOptions, DockerTransport } from "../../docker/index.js";
+import type { DockerTransport } from "../../docker/index.js";
 import type { Logger } from "../../logger/index.js";
-import { CachedContainersApi, listWritableLayerSizes, StateCache } from "../../state-cache/index.js";
+import { listWritableLayerSizes, type StateCache } from "../../state-cache/index.js";
 import { CgroupLocator, CgroupReader, CpuSampler, WritableLayerSizes, type SampleTarget } from "../../cgroup-stats/index.js";
-import { containerTypeContainer, containerTypeLabel, sandboxIdLabel } from "../translate/index.js";
+import { containerTypeContainer, containerTypeLabel } from "../translate/index.js";
 import { isSandbox, podSampleKey, type StatsDeps } from "./stats-deps.js";
 
-export interface StatsRuntimeOptions {
+export interface StatsCollectorsOptions {
+  /** The state cache the composition root owns: which containers run, and their cgroups. */
+  readonly cache: StateCache;
   readonly transport: DockerTransport;
-  readonly dockerOptions: DockerClientOptions;
-  /** Docker's container endpoints, uncached. */
-  readonly containers: ContainersApi;
   readonly cgroupDriver: "cgroupfs" | "systemd";
   readonly dockerRootDir: string;
   readonly log: Logger;
@@ -18,35 +17,20 @@ export interface StatsRuntimeOptions {
   readonly sampleIntervalMs?: number;
   /** Writable layer measurement period; default 60 s. */
   readonly layerIntervalMs?: number;
-  /** How long start-up waits for the first cache sync before serving from Docker meanwhile; default 30 s. */
-  readonly firstSyncTimeoutMs?: number;
   readonly procRoot?: string;
-  /** Runs before each reconnect of the cache's event stream (see StateCacheOptions.beforeReconnect). */
-  readonly beforeReconnect?: (signal: AbortSignal) => Promise<void>;
 }
 
-/** The state cache, the cached container API the other families use, and the stats readers. */
-export interface StatsRuntime {
-  readonly cache: StateCache;
-  /** A drop-in ContainersApi whose list and inspect come from the cache. */
-  readonly containers: CachedContainersApi;
+/** What the stats RPCs read from: cgroup files, the CPU sampler, the writable layer sizes. */
+export interface StatsCollectors {
   readonly stats: StatsDeps;
-  /** Syncs the cache (bounded wait), then starts the CPU sampler and the layer measurements. */
-  start(): Promise<void>;
+  /** Starts the CPU sampler and the layer measurements. */
+  start(): void;
   stop(): Promise<void>;
 }
 
-export async function createStatsRuntime(opts: StatsRuntimeOptions): Promise<StatsRuntime> {
-  const log = opts.log;
-  const cache = new StateCache({
-    transport: opts.transport,
-    containers: opts.containers,
-    label: containerTypeLabel,
-    log: log.child({ component: "state-cache" }),
-    inspectTimeoutMs: Math.min(opts.requestTimeoutMs, 5_000),
-    ...(opts.beforeReconnect === undefined ? {} : { beforeReconnect: opts.beforeReconnect }),
-  });
-  const containers = new CachedContainersApi(opts.transport, opts.dockerOptions, cache, containerTypeLabel, [sandboxIdLabel]);
+/** Detects the host's cgroup layout and builds the stats readers over the state cache. */
+export async function createStatsCollectors(opts: StatsCollectorsOptions): Promise<StatsCollectors> {
+  const { cache, log } = opts;
   const reader = await CgroupReader.detect().catch((err: unknown) => {
     log.warn({ err }, "Cannot read this host's cgroup layout: CPU and memory stats will be missing (is Docker remote?)");
     return new CgroupReader({ version: 2, unified: { mountPoint: "/nonexistent-cgroup", root: "/", controllers: [] } });
@@ -67,15 +51,8 @@ export async function createStatsRuntime(opts: StatsRuntimeOptions): Promise<Sta
     log: log.child({ component: "writable-layers" }),
   });
   return {
-    cache,
-    containers,
     stats: { cache, cgroups, sampler, layers, dockerRootDir: opts.dockerRootDir, procRoot },
-    async start() {
-      const timeout = opts.firstSyncTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([cache.start(), new Promise<void>((resolve) => { timer = setTimeout(resolve, timeout); })]);
-      clearTimeout(timer);
-      if (!cache.synced) log.warn({ timeoutMs: timeout }, "The container state cache is not synced yet; lists and statuses ask Docker until it is");
+    start() {
       sampler.start();
       layers.start();
     },
@@ -83,7 +60,6 @@ export async function createStatsRuntime(opts: StatsRuntimeOptions): Promise<Sta
       sampler.stop();
       reader.close();
       await layers.stop();
-      await cache.stop();
     },
   };
 }
