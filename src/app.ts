@@ -34,7 +34,7 @@ import {
 } from "./cri/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "./container-logs/index.js";
 import { DockerClient, EngineState, UndiciTransport, type DockerInfo } from "./docker/index.js";
-import { CriError, errorMessage } from "./errors/index.js";
+import { CriError } from "./errors/index.js";
 import { ImageService, RuntimeService } from "./gen/index.js";
 import { readHostLimits, resolveGroupId, startRuntimeCgroupManager, type HostLimits } from "./host/index.js";
 import type { Logger } from "./logger/index.js";
@@ -44,6 +44,7 @@ import { startGrpcServer, startRemoteProxy, type ListenTarget } from "./server/i
 import { CachedContainersApi, StateCache } from "./state-cache/index.js";
 import { CheckpointStore, NameRegistrar, openCheckpointDir } from "./store/index.js";
 import { createStreamingService, startStreamingServer, type StreamingServer } from "./streaming-server/index.js";
+import { Held } from "./util/held.js";
 import { KeyedMutex } from "./util/keyed-mutex.js";
 
 export interface App {
@@ -157,33 +158,6 @@ export function buildApp(config: Config, log: Logger): App {
     },
     registry,
   };
-}
-
-/**
- * What start-up acquired, each with the function that gives it back. `release` runs them last
- * acquired first; each runs even when one before it failed, and the first failure is thrown after.
- */
-class Held {
-  #held: { readonly what: string; readonly release: (graceMs: number) => Promise<void> }[] = [];
-
-  add(what: string, release: (graceMs: number) => Promise<void>): void {
-    this.#held.push({ what, release });
-  }
-
-  async release(graceMs: number, log: Logger): Promise<void> {
-    const held = this.#held.reverse();
-    this.#held = [];
-    let first: Error | undefined;
-    for (const { what, release } of held) {
-      try {
-        await release(graceMs);
-      } catch (err) {
-        log.error({ resource: what, err, reason: errorMessage(err) }, "Cannot release a resource while stopping");
-        first ??= err instanceof Error ? err : new Error(errorMessage(err));
-      }
-    }
-    if (first !== undefined) throw first;
-  }
 }
 
 /** The host facts start-up reads once and the sandbox and container families share. */
