@@ -12,9 +12,8 @@ let buffer = smallBuffer;
  * is undefined, and so is any other failure (ENODEV for a cgroup removed while we read it, EACCES):
  * one container's unreadable counter must never fail a whole ListContainerStats.
  *
- * Read as open, reads into one shared buffer until end of file, close: a pseudo-file's size is 0 to
- * fstat, so readFileSync's size probe and growing chunks are wasted work. A file bigger than the
- * buffer grows it for that read only.
+ * Read as open, readFromStart, close: a pseudo-file's size is 0 to fstat, so readFileSync's size
+ * probe and growing chunks are wasted work.
  */
 export function readPseudoFile(path: string): string | undefined {
   let fd: number;
@@ -24,6 +23,26 @@ export function readPseudoFile(path: string): string | undefined {
     return undefined;
   }
   try {
+    return readFromStart(fd);
+  } catch {
+    return undefined;
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      // Nothing to release.
+    }
+  }
+}
+
+/**
+ * An open pseudo-file's whole text, read from offset 0 (so that a file held open reads afresh) into
+ * the one shared buffer. A read that returns less than it was offered ends the text: the kernel's
+ * seq_file fills every read it can, so the usual file is one read. A file bigger than the buffer grows
+ * it for that read only. Throws what readSync throws.
+ */
+export function readFromStart(fd: number): string {
+  try {
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
@@ -31,20 +50,13 @@ export function readPseudoFile(path: string): string | undefined {
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
       }
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
+      const offered = buffer.length - length;
+      const n = readSync(fd, buffer, length, offered, length);
       length += n;
+      if (n < offered) return buffer.toString("utf8", 0, length);
     }
-    return buffer.toString("utf8", 0, length);
-  } catch {
-    return undefined;
   } finally {
     buffer = smallBuffer;
-    try {
-      closeSync(fd);
-    } catch {
-      // Nothing to release.
-    }
   }
 }
 

@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
-import { readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
+import { closeSync, openSync } from "node:fs";
+import { readFromStart, readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
 
 export interface HeldCgroupFilesOptions {
   /** A file not read for this long is closed (default 25 s: the kubelet reads stats every 10 s). */
@@ -41,8 +41,6 @@ export class HeldCgroupFiles {
   readonly #sweepEveryMs: number;
   readonly #maxHeld: number;
   readonly #now: () => number;
-  /** One buffer for every read: reads are synchronous, so none overlaps another. */
-  #buffer = Buffer.allocUnsafe(16 * 1024);
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(opts: HeldCgroupFilesOptions = {}) {
@@ -57,7 +55,7 @@ export class HeldCgroupFiles {
     if (!holdable(path)) return readPseudoFile(path);
     const held = this.#held.get(path);
     if (held !== undefined) {
-      const text = this.#readFd(held.fd, path);
+      const text = readHeld(held.fd);
       if (text !== undefined) {
         held.usedAt = this.#now();
         return text;
@@ -71,7 +69,7 @@ export class HeldCgroupFiles {
     } catch {
       return undefined;
     }
-    const text = this.#readFd(fd, path);
+    const text = readHeld(fd);
     if (text === undefined) {
       closeQuietly(fd);
       return undefined;
@@ -105,19 +103,6 @@ export class HeldCgroupFiles {
       this.#sweep = undefined;
     }
   }
-
-  /** The text from offset 0; a file that fills the buffer is read whole by path (none is that big). */
-  #readFd(fd: number, path: string): string | undefined {
-    try {
-      const n = readSync(fd, this.#buffer, 0, this.#buffer.length, 0);
-      if (n < this.#buffer.length) return this.#buffer.toString("utf8", 0, n);
-      const text = readFileSync(path, "utf8");
-      this.#buffer = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, Buffer.byteLength(text) + 1));
-      return text;
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 /** A quarter of this process's soft open-file limit (/proc/self/limits), at most 4096. */
@@ -134,6 +119,15 @@ function defaultMaxHeld(): number {
  */
 function holdable(path: string): boolean {
   return !path.endsWith("/cgroup.procs") && !path.endsWith("/tasks");
+}
+
+/** The file's text from offset 0 (readFromStart); undefined when it cannot be read now. */
+function readHeld(fd: number): string | undefined {
+  try {
+    return readFromStart(fd);
+  } catch {
+    return undefined;
+  }
 }
 
 function closeQuietly(fd: number): void {

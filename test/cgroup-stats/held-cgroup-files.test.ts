@@ -8,7 +8,9 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { readCgroupLayout } from "../../src/host/index.js";
@@ -125,5 +127,25 @@ describe("HeldCgroupFiles' default cap", () => {
     assert.equal(read, 40, "40 files read");
     assert.equal(again, read, "every file reads again, held or not");
     assert.equal(held, 16, "a quarter of 64 held");
+  });
+});
+
+describe("HeldCgroupFiles and big files", () => {
+  it("reads a held file bigger than the shared buffer whole, each time from its start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "docker-cri-held-"));
+    try {
+      const path = join(dir, "big");
+      const text = (fill: string): string => `${fill.repeat(40_000)}\nend\n`;
+      await writeFile(path, text("a"));
+      const held = new HeldCgroupFiles();
+      assert.equal(held.read(path), text("a"));
+      assert.equal(held.size, 1, "held open");
+      await writeFile(path, text("b"));
+      assert.equal(held.read(path), text("b"), "the held file read again from offset 0, whole");
+      assert.equal(held.read(join(dir, "missing")), undefined);
+      held.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
