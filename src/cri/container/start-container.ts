@@ -1,4 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { dockerApiErrorOf, type StartRefusal } from "../../docker/index.js";
 import { CriError, errorMessage, toCriError } from "../../errors/index.js";
 import type { StartContainerRequest, StartContainerResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
@@ -46,17 +47,20 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
  */
 function startFailure(id: string, err: unknown): CriError {
   const e = toCriError(err);
-  const text = errorMessage(err);
-  const notFound = /exec: "([^"]*)": executable file not found in \$PATH/.exec(text);
-  const noFile = /exec: "([^"]*)": (?:stat [^:]*: )?no such file or directory/.exec(text);
-  const denied = /exec: "([^"]*)": permission denied/.exec(text);
-  // Docker before API 1.50 cannot list its CDI devices, so CreateContainer could not check them.
-  const cdi = /unresolvable CDI devices ([^\n]*)/.exec(text);
-  let plain: string;
-  if (notFound !== null) plain = `the executable "${notFound[1] ?? ""}" was not found in the container's $PATH`;
-  else if (noFile !== null) plain = `the executable "${noFile[1] ?? ""}" does not exist in the container`;
-  else if (denied !== null) plain = `the file "${denied[1] ?? ""}" is not executable in the container`;
-  else if (cdi !== null) plain = `no CDI spec in Docker's CDI spec directories defines the device ${cdi[1] ?? ""}`;
-  else return new CriError(e.kind, `Cannot start container "${id}": ${e.message}`, { cause: err });
-  return new CriError(e.kind, `Cannot start container "${id}": ${plain} (${text})`, { cause: err });
+  const refusal = dockerApiErrorOf(err)?.startRefusal;
+  if (refusal === undefined) return new CriError(e.kind, `Cannot start container "${id}": ${e.message}`, { cause: err });
+  return new CriError(e.kind, `Cannot start container "${id}": ${plainRefusal(refusal)} (${errorMessage(err)})`, { cause: err });
+}
+
+function plainRefusal(refusal: StartRefusal): string {
+  switch (refusal.reason) {
+    case "executable-not-in-path":
+      return `the executable "${refusal.executable}" was not found in the container's $PATH`;
+    case "executable-missing":
+      return `the executable "${refusal.executable}" does not exist in the container`;
+    case "not-executable":
+      return `the file "${refusal.executable}" is not executable in the container`;
+    case "unresolvable-cdi-devices":
+      return `no CDI spec in Docker's CDI spec directories defines the device ${refusal.devices}`;
+  }
 }
