@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { dockerApiErrorOf, type StartRefusal } from "../../docker/index.js";
-import { CriError, errorMessage, toCriError } from "../../errors/index.js";
+import { CriError, errorMessage, withContext } from "../../errors/index.js";
 import type { StartContainerRequest, StartContainerResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { containerLogPathLabel } from "../translate/index.js";
@@ -32,8 +32,7 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
       try {
         await deps.logs.start(c.id, started.logPath, criLogPath);
       } catch (err) {
-        const e = toCriError(err);
-        throw new CriError(e.kind, `Container "${c.id}" started, but its log cannot be written to "${criLogPath}": ${e.message}`, { cause: err });
+        throw withContext(err, `Container "${c.id}" started, but its log cannot be written to "${criLogPath}"`);
       }
     }
   }
@@ -46,10 +45,8 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
  * is said plainly (Docker already answers it as a bad request), and so is a CDI device no spec defines.
  */
 function startFailure(id: string, err: unknown): CriError {
-  const e = toCriError(err);
   const refusal = dockerApiErrorOf(err)?.startRefusal;
-  if (refusal === undefined) return new CriError(e.kind, `Cannot start container "${id}": ${e.message}`, { cause: err });
-  return new CriError(e.kind, `Cannot start container "${id}": ${plainRefusal(refusal)} (${errorMessage(err)})`, { cause: err });
+  return withContext(err, `Cannot start container "${id}"`, refusal === undefined ? undefined : `${plainRefusal(refusal)} (${errorMessage(err)})`);
 }
 
 function plainRefusal(refusal: StartRefusal): string {
