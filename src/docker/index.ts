@@ -26,7 +26,8 @@ export type { DockerInfo } from "./info.js";
 export { MIN_API_VERSION, OUR_MAX_API_VERSION, negotiateApiVersion } from "./negotiate.js";
 export type { NegotiatedVersion } from "./negotiate.js";
 export { JsonObjectReader } from "./parse.js";
-export { DockerApiError } from "./status-error.js";
+export { DockerApiError, dockerApiErrorOf } from "./status-error.js";
+export type { StartRefusal } from "./status-error.js";
 export { StdFrameParser, StdStream, demuxStream } from "./stdcopy.js";
 export type { StdFrame } from "./stdcopy.js";
 export type {

@@ -1,13 +1,25 @@
 import { CriError, type ErrorKind } from "../errors/index.js";
 
+/** Why Docker (runc, for the first three) refused to start a container, read from its answer. */
+export type StartRefusal =
+  | { readonly reason: "executable-not-in-path" | "executable-missing" | "not-executable"; readonly executable: string }
+  | { readonly reason: "unresolvable-cdi-devices"; readonly devices: string };
+
 /**
  * The daemon's own answer to a failed call, kept as the `cause` of the CriError so that logs still
- * show the HTTP status and Docker's text verbatim.
+ * show the HTTP status and Docker's text verbatim. What callers act on in that text is read here,
+ * once, into typed fields; nothing outside docker/ reads Docker's wording.
  */
 export class DockerApiError extends Error {
   readonly operation: string;
   readonly statusCode: number;
   readonly dockerMessage: string;
+  /** A name conflict's holder, the container id Docker names in it. */
+  readonly holderId: string | undefined;
+  /** The capability a create was refused for, as Docker names it (upper case). */
+  readonly unknownCapability: string | undefined;
+  /** Why a start was refused, where Docker's text says so in a way worth telling plainly. */
+  readonly startRefusal: StartRefusal | undefined;
 
   constructor(operation: string, statusCode: number, dockerMessage: string) {
     super(`Docker "${operation}" answered HTTP ${statusCode}: ${dockerMessage}`);
@@ -15,7 +27,58 @@ export class DockerApiError extends Error {
     this.operation = operation;
     this.statusCode = statusCode;
     this.dockerMessage = dockerMessage;
+    this.holderId = nameHolderIn(dockerMessage);
+    this.unknownCapability = unknownCapabilityIn(dockerMessage);
+    this.startRefusal = startRefusalIn(dockerMessage);
   }
+}
+
+/** The DockerApiError behind an error, if a Docker answer is what it comes from. */
+export function dockerApiErrorOf(err: unknown): DockerApiError | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 4 && cur instanceof Error; depth++) {
+    if (cur instanceof DockerApiError) return cur;
+    cur = cur.cause;
+  }
+  return undefined;
+}
+
+// Docker's name conflict names the holder: `Conflict. The container name "/x" is already in use by
+// container "3f2a…". You have to remove (or rename) that container to be able to reuse that name.`
+// (20.10 and newer alike; older ones wrote the id without quotes).
+const holderInConflict = /already in use by container "?([0-9a-f]{12,64})"?/;
+
+function nameHolderIn(dockerMessage: string): string | undefined {
+  return holderInConflict.exec(dockerMessage)?.[1];
+}
+
+// Docker checks CapAdd before anything else of a create and names the first capability it does not
+// know: `invalid CapAdd: unknown capability: "CAP_PERFMON"`.
+const unknownCapability = /unknown capability: "?([A-Z_]+)"?/i;
+
+function unknownCapabilityIn(dockerMessage: string): string | undefined {
+  return unknownCapability.exec(dockerMessage)?.[1]?.toUpperCase();
+}
+
+// runc's refusals of the process to run, in Docker's start answer whatever runc's wrapping
+// ("OCI runtime create failed: container_linux.go:380: starting container process caused: exec: …"
+// with Docker 20.10, "runc create failed: unable to start container process: exec: …" later).
+const executableNotInPath = /exec: "([^"]*)": executable file not found in \$PATH/;
+const executableMissing = /exec: "([^"]*)": (?:stat [^:]*: )?no such file or directory/;
+const notExecutable = /exec: "([^"]*)": permission denied/;
+// Docker before API 1.50 cannot list its CDI devices, so they are only checked when it starts a container.
+const unresolvableCdiDevices = /unresolvable CDI devices ([^\n]*)/;
+
+function startRefusalIn(dockerMessage: string): StartRefusal | undefined {
+  const notInPath = executableNotInPath.exec(dockerMessage);
+  if (notInPath !== null) return { reason: "executable-not-in-path", executable: notInPath[1] ?? "" };
+  const missing = executableMissing.exec(dockerMessage);
+  if (missing !== null) return { reason: "executable-missing", executable: missing[1] ?? "" };
+  const denied = notExecutable.exec(dockerMessage);
+  if (denied !== null) return { reason: "not-executable", executable: denied[1] ?? "" };
+  const cdi = unresolvableCdiDevices.exec(dockerMessage);
+  if (cdi !== null) return { reason: "unresolvable-cdi-devices", devices: cdi[1] ?? "" };
+  return undefined;
 }
 
 // Docker answers 409 both for name conflicts ("Conflict. The container name "/x" is already in use

@@ -43,11 +43,17 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-/** Wraps any thrown value: CriErrors pass through, the rest become Internal with the cause kept. */
+/**
+ * Wraps any thrown value: CriErrors pass through; an abort (AbortError) is Canceled and a timeout
+ * (AbortSignal.timeout's TimeoutError) DeadlineExceeded; the rest become Internal. The cause is kept.
+ */
 export function toCriError(err: unknown, context?: string): CriError {
   if (err instanceof CriError) return err;
   if (err instanceof Error && err.name === "AbortError") {
     return new CriError("Canceled", context === undefined ? "Request was canceled" : `${context}: request was canceled`, { cause: err });
+  }
+  if (err instanceof Error && err.name === "TimeoutError") {
+    return new CriError("DeadlineExceeded", context === undefined ? "Request timed out" : `${context}: request timed out`, { cause: err });
   }
   const msg = errorMessage(err);
   return new CriError("Internal", context === undefined ? msg : `${context}: ${msg}`, { cause: err });

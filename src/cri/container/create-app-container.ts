@@ -1,10 +1,8 @@
+import { dockerApiErrorOf } from "../../docker/index.js";
 import { hasKind, type CriError } from "../../errors/index.js";
 import type { Logger } from "../../logger/index.js";
 import { containerTypeContainer, containerTypeLabel, randomizeName } from "../translate/index.js";
 import type { ContainerDeps } from "./container-deps.js";
-
-/** Docker's conflict text names the holder: `… is already in use by container "3f2a…". You have to …`. */
-const holderInConflict = /already in use by container "?([0-9a-f]{12,64})"?/;
 
 /**
  * `POST /containers/create` under the container's CRI name, recovering from a name conflict the way
@@ -35,7 +33,7 @@ export async function createAppContainer(
     if (!hasKind(err, "AlreadyExists")) throw err;
     conflict = err;
   }
-  const holderId = holderInConflict.exec(conflict.message)?.[1] ?? name;
+  const holderId = dockerApiErrorOf(conflict)?.holderId ?? name;
   const holder = await deps.containers.inspect(holderId, signal, { fresh: true }).catch((err: unknown) => {
     if (hasKind(err, "NotFound")) return undefined;
     throw err;

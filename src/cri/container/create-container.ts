@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { CriError, hasKind, toCriError } from "../../errors/index.js";
+import { CriError, hasKind, withContext } from "../../errors/index.js";
 import type { CreateContainerRequest, CreateContainerResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { containerDockerConfig } from "../translate/container-config.js";
@@ -50,8 +50,7 @@ export async function createContainer(deps: ContainerDeps, request: CreateContai
     ctx.log.info({ containerId: created.id, dockerName: created.dockerName }, "Container created");
     return { containerId: created.id };
   } catch (err) {
-    const e = toCriError(err);
-    throw new CriError(e.kind, `${what}: ${e.message}`, { cause: err });
+    throw withContext(err, what);
   }
 }
 

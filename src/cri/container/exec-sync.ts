@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StdFrameParser, StdStream, type DockerHijackResponse } from "../../docker/index.js";
-import { CriError, errorMessage, toCriError } from "../../errors/index.js";
+import { CriError, errorMessage, withContext } from "../../errors/index.js";
 import type { ExecSyncRequest, ExecSyncResponseSchema } from "../../gen/index.js";
 import type { Logger } from "../../logger/index.js";
 import type { RpcContext } from "../context.js";
@@ -49,8 +49,7 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
     execId = await deps.exec.create(c.id, { cmd: request.cmd, tty: false, stdin: false, stdout: true, stderr: true }, ctx.signal);
     hijack = await deps.exec.start(execId, false, ctx.signal);
   } catch (err) {
-    const e = toCriError(err);
-    throw new CriError(e.kind, `Cannot exec ${cmdText} in container "${c.id}": ${e.message}`, { cause: err });
+    throw withContext(err, `Cannot exec ${cmdText} in container "${c.id}"`);
   }
 
   const budget = { left: maxExecResponseOutputBytes };
@@ -69,8 +68,7 @@ export async function execSync(deps: ContainerDeps, request: ExecSyncRequest, ct
     throw new CriError("Canceled", `Command ${cmdText} in container "${c.id}" was canceled by the caller; it was killed`);
   }
   await copied.catch((err: unknown) => {
-    const e = toCriError(err);
-    throw new CriError(e.kind, `Exec ${cmdText} in container "${c.id}" failed: ${e.message}`, { cause: err });
+    throw withContext(err, `Exec ${cmdText} in container "${c.id}" failed`);
   });
   if (stdout.dropped > 0 || stderr.dropped > 0) {
     ctx.log.warn({ execId, stdoutDropped: stdout.dropped, stderrDropped: stderr.dropped }, "ExecSync output exceeded what one answer can carry (16 MiB); the rest was dropped");

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import type { ContainersApi } from "../../docker/index.js";
-import { errorMessage, hasKind } from "../../errors/index.js";
+import { dockerApiErrorOf, type ContainersApi } from "../../docker/index.js";
+import { hasKind } from "../../errors/index.js";
 import { capabilityNames, type HostLimits } from "../../host/host-limits.js";
 import { capabilityEnvironment, type CapabilityEnvironment } from "../translate/capabilities.js";
 
@@ -50,7 +50,7 @@ export async function probeDockerCapabilities(containers: Pick<ContainersApi, "c
       return unknown;
     } catch (err) {
       if (hasKind(err, "NotFound")) return unknown; // "No such image": every capability left passed
-      const named = /unknown capability: "?([A-Z_]+)"?/i.exec(errorMessage(err))?.[1]?.toUpperCase();
+      const named = dockerApiErrorOf(err)?.unknownCapability;
       if (named === undefined || !left.includes(named)) return unknown;
       unknown.push(named);
       left = left.filter((c) => c !== named);

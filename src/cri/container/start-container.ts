@@ -1,5 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { CriError, errorMessage, toCriError } from "../../errors/index.js";
+import { dockerApiErrorOf, type StartRefusal } from "../../docker/index.js";
+import { CriError, errorMessage, withContext } from "../../errors/index.js";
 import type { StartContainerRequest, StartContainerResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { containerLogPathLabel } from "../translate/index.js";
@@ -31,8 +32,7 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
       try {
         await deps.logs.start(c.id, started.logPath, criLogPath);
       } catch (err) {
-        const e = toCriError(err);
-        throw new CriError(e.kind, `Container "${c.id}" started, but its log cannot be written to "${criLogPath}": ${e.message}`, { cause: err });
+        throw withContext(err, `Container "${c.id}" started, but its log cannot be written to "${criLogPath}"`);
       }
     }
   }
@@ -45,18 +45,19 @@ export async function startContainer(deps: ContainerDeps, request: StartContaine
  * is said plainly (Docker already answers it as a bad request), and so is a CDI device no spec defines.
  */
 function startFailure(id: string, err: unknown): CriError {
-  const e = toCriError(err);
-  const text = errorMessage(err);
-  const notFound = /exec: "([^"]*)": executable file not found in \$PATH/.exec(text);
-  const noFile = /exec: "([^"]*)": (?:stat [^:]*: )?no such file or directory/.exec(text);
-  const denied = /exec: "([^"]*)": permission denied/.exec(text);
-  // Docker before API 1.50 cannot list its CDI devices, so CreateContainer could not check them.
-  const cdi = /unresolvable CDI devices ([^\n]*)/.exec(text);
-  let plain: string;
-  if (notFound !== null) plain = `the executable "${notFound[1] ?? ""}" was not found in the container's $PATH`;
-  else if (noFile !== null) plain = `the executable "${noFile[1] ?? ""}" does not exist in the container`;
-  else if (denied !== null) plain = `the file "${denied[1] ?? ""}" is not executable in the container`;
-  else if (cdi !== null) plain = `no CDI spec in Docker's CDI spec directories defines the device ${cdi[1] ?? ""}`;
-  else return new CriError(e.kind, `Cannot start container "${id}": ${e.message}`, { cause: err });
-  return new CriError(e.kind, `Cannot start container "${id}": ${plain} (${text})`, { cause: err });
+  const refusal = dockerApiErrorOf(err)?.startRefusal;
+  return withContext(err, `Cannot start container "${id}"`, refusal === undefined ? undefined : `${plainRefusal(refusal)} (${errorMessage(err)})`);
+}
+
+function plainRefusal(refusal: StartRefusal): string {
+  switch (refusal.reason) {
+    case "executable-not-in-path":
+      return `the executable "${refusal.executable}" was not found in the container's $PATH`;
+    case "executable-missing":
+      return `the executable "${refusal.executable}" does not exist in the container`;
+    case "not-executable":
+      return `the file "${refusal.executable}" is not executable in the container`;
+    case "unresolvable-cdi-devices":
+      return `no CDI spec in Docker's CDI spec directories defines the device ${refusal.devices}`;
+  }
 }

@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { CriError, toCriError } from "../../errors/index.js";
+import { CriError, withContext } from "../../errors/index.js";
 import type { UpdateContainerResourcesRequest, UpdateContainerResourcesResponseSchema } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { dockerOomScoreAdj, dockerResources } from "../translate/container-resources.js";
@@ -35,8 +35,7 @@ export async function updateContainerResources(
     const warnings = await deps.containers.update(c.id, update, ctx.signal);
     if (warnings.length > 0) ctx.log.warn({ containerId: c.id, warnings }, "Docker warned while updating the container's resources");
   } catch (err) {
-    const e = toCriError(err);
-    throw new CriError(e.kind, `Cannot update the resources of container "${c.id}": ${e.message}`, { cause: err });
+    throw withContext(err, `Cannot update the resources of container "${c.id}"`);
   }
   ctx.log.info({ containerId: c.id, update }, "Container resources updated");
   return {};

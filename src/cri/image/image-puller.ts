@@ -1,5 +1,5 @@
 import { DockerApiError, type DockerImage, type ImagesApi } from "../../docker/index.js";
-import { CriError, hasKind, toCriError } from "../../errors/index.js";
+import { hasKind, toCriError, withContext, type CriError } from "../../errors/index.js";
 import type { AuthConfig } from "../../gen/index.js";
 import type { Logger } from "../../logger/index.js";
 import { familiarName, formatReference, parseImageReference, withDefaultTag, type ImageReference } from "./image-reference.js";
@@ -108,5 +108,5 @@ export class ImagePuller {
 function pullFailure(image: string, err: unknown): CriError {
   const e = toCriError(err);
   const detail = e.cause instanceof DockerApiError ? e.cause.dockerMessage : e.message;
-  return new CriError(e.kind, `Cannot pull image "${image}": ${detail}`, { cause: e });
+  return withContext(e, `Cannot pull image "${image}"`, detail);
 }

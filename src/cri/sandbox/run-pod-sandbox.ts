@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CriError, hasKind, toCriError } from "../../errors/index.js";
+import { CriError, hasKind, withContext } from "../../errors/index.js";
 import { NamespaceMode, type RunPodSandboxRequest, type RunPodSandboxResponseSchema } from "../../gen/index.js";
 import type { Logger } from "../../logger/index.js";
 import type { SandboxCheckpoint } from "../../store/index.js";
@@ -102,8 +102,7 @@ async function runLocked(deps: SandboxDeps, req: ValidSandboxRequest, name: stri
     };
     return await createAndStart(deps, req, name, body, checkpoint, hostNetwork, signal, log);
   } catch (err) {
-    const e = toCriError(err);
-    throw new CriError(e.kind, `Cannot run pod sandbox "${req.metadata.namespace}/${req.metadata.name}" (attempt ${req.metadata.attempt}): ${e.message}`, { cause: err });
+    throw withContext(err, `Cannot run pod sandbox "${req.metadata.namespace}/${req.metadata.name}" (attempt ${req.metadata.attempt})`);
   }
 }
 

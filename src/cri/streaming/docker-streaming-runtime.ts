@@ -1,6 +1,6 @@
 import { setImmediate, setTimeout as sleep } from "node:timers/promises";
 import type { ExecApi } from "../../docker/index.js";
-import { CriError, errorMessage } from "../../errors/index.js";
+import { CriError, errorMessage, withContext } from "../../errors/index.js";
 import type { Logger } from "../../logger/index.js";
 import { killProcessTree } from "../container/kill-process-tree.js";
 import { pumpHijackedStdio } from "./hijacked-stdio.js";
@@ -41,8 +41,8 @@ export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): Stream
       const dockerSignal = AbortSignal.timeout(deps.dockerTimeoutMs);
       const execId = await docker
         .create(spec.containerId, { cmd: spec.cmd, tty: spec.tty, stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr && !spec.tty }, dockerSignal)
-        .catch((err: unknown) => { throw wrap(err, `Cannot exec in container "${spec.containerId}"`); });
-      const hijack = await docker.start(execId, spec.tty, dockerSignal).catch((err: unknown) => { throw wrap(err, `Cannot start exec "${execId}"`); });
+        .catch((err: unknown) => { throw withContext(err, `Cannot exec in container "${spec.containerId}"`); });
+      const hijack = await docker.start(execId, spec.tty, dockerSignal).catch((err: unknown) => { throw withContext(err, `Cannot start exec "${execId}"`); });
       // Docker rejects a resize before the exec has started; it has once `start` answered 101.
       await startResizing(io.resize, (size) => docker.resize(execId, size), io.log);
       await pumpHijackedStdio(hijack, io, spec.tty);
@@ -58,7 +58,7 @@ export function dockerStreamingRuntime(deps: DockerStreamingRuntimeDeps): Stream
       if (!target.running) throw new CriError("FailedPrecondition", `Cannot attach to container "${spec.containerId}": it is not running`);
       const hijack = await docker
         .attach(target.id, { stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr && !spec.tty }, io.signal)
-        .catch((err: unknown) => { throw wrap(err, `Cannot attach to container "${spec.containerId}"`); });
+        .catch((err: unknown) => { throw withContext(err, `Cannot attach to container "${spec.containerId}"`); });
       await startResizing(io.resize, (size) => docker.resizeContainer(target.id, size), io.log);
       // The container's own TTY setting decides the framing Docker uses, whatever the request said.
       await pumpHijackedStdio(hijack, io, target.tty);
@@ -150,10 +150,4 @@ async function waitForExit(docker: Pick<ExecApi, "inspect">, execId: string, log
 /** Read through a call: the signal changes while we await, which a property check's narrowing would hide. */
 function clientGone(signal: AbortSignal): boolean {
   return signal.aborted;
-}
-
-/** Adds what we were doing to a Docker failure, keeping its kind (a 409 "is not running" stays FailedPrecondition). */
-function wrap(err: unknown, context: string): CriError {
-  const kind = err instanceof CriError ? err.kind : "Internal";
-  return new CriError(kind, `${context}: ${errorMessage(err)}`, { cause: err });
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { basename } from "node:path";
-import { CriError, type ErrorKind } from "../../errors/index.js";
+import { CriError, type ErrorKind, withContext } from "../../errors/index.js";
 import { isRecord } from "./json.js";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "STATUS" | "GC" | "VERSION";
@@ -137,7 +137,7 @@ function pluginFailure(what: string, code: number | null, sig: NodeJS.Signals | 
 function abortError(what: string, outer: AbortSignal, timeoutMs: number): CriError {
   if (outer.aborted) {
     const reason: unknown = outer.reason;
-    if (reason instanceof CriError) return new CriError(reason.kind, `${what} was stopped: ${reason.message}`, { cause: reason });
+    if (reason instanceof CriError) return withContext(reason, `${what} was stopped`);
     return new CriError("Canceled", `${what} was canceled`);
   }
   return new CriError("DeadlineExceeded", `${what} did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`);
