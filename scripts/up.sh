@@ -160,7 +160,7 @@ main() {
   offset=$(stat -c %s "$CRI_LOG")
   printf '\n=== docker-cri started by %s at %s: node %s %s\n' "$0" "$(date -Is)" "$CRI_MAIN" "$*" >>"$CRI_LOG"
   log "starting docker-cri, log in $CRI_LOG"
-  # The heap setting of packaging/systemd/docker-cri.service (README, "Performance").
+  # The heap setting of packaging/systemd/docker-cri.service (docs/operations.md, "Heap"; figures in bench/results.md).
   nohup node --enable-source-maps --max-semi-space-size=1 "$CRI_MAIN" "$@" >>"$CRI_LOG" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$CRI_PIDFILE"

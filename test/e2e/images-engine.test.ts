@@ -156,14 +156,14 @@ describe("ImageService keeps its contract on this engine's image store", { skip 
     await tagImage(id, `${repo}/other`, "v3");
     // Made in Docker, not through CRI: docker-cri's image cache learns it from Docker's events, which
     // arrive a little after Docker's answers (the containerd store sends them later still). Wait for
-    // them, as any client of another client's changes must (README: Images, served from memory).
+    // them, as any client of another client's changes must (docs/images.md, "Served from memory").
     const deadline = Date.now() + 15_000;
     while ((await listed()).find((i) => i.id === id)?.repoTags.length !== 3 && Date.now() < deadline) await sleep(50);
     const img = await assertOneImage(id, "imported, three names");
     assert.deepEqual(img.repoTags, [`${repo}/local:v1`, `${repo}/local:v2`, `${repo}/other:v3`]);
     assert.equal(img.username, "www-data");
     // Classic Docker gives a local image no digest; the containerd store derives one per repository
-    // from the image's manifest digest (its id), which no registry has (README: Images).
+    // from the image's manifest digest (its id), which no registry has (docs/images.md).
     assert.deepEqual(img.repoDigests, engine.store === "classic" ? [] : [`${repo}/local@${id}`, `${repo}/other@${id}`]);
     await cri.call(ImageService.method.removeImage, { image: { image: id } });
     assert.equal(await inspectImage(id), undefined, "removed by id");

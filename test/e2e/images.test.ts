@@ -205,7 +205,7 @@ describe("ImageService on local images", () => {
     const big = await buildUniqueImage(`${repo}/big:v1`, { runId: run, bytes: 1024 * 1024 });
     const builtNs = BigInt(Date.now()) * 1_000_000n;
     // ImageFsInfo answers its last /system/df reading and takes a new one in the background once
-    // the import's event has arrived (README: Images, served from memory): ask until a reading
+    // the import's event has arrived (docs/images.md, "Served from memory"): ask until a reading
     // taken after the import answers, within the documented bound.
     const deadline = Date.now() + 40_000;
     let r = await cri.call(ImageService.method.imageFsInfo, {});

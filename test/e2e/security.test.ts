@@ -1,5 +1,5 @@
 /**
- * The security properties the README's threat model relies on, checked against the running daemon:
+ * The security properties docs/threat-model.md relies on, checked against the running daemon:
  * the CRI socket's mode and owner; the streaming server on loopback with single-use 128-bit tokens;
  * /metrics without pod data; registry credentials absent from logs, metrics and verbose answers; and
  * privileges and host namespaces exactly as the CRI request asks, read back from Docker and /proc.

@@ -87,7 +87,7 @@ describe("packaging/systemd unit files", () => {
     assert.equal(value(unit, "Install", "WantedBy"), "multi-user.target");
   });
 
-  it("docker-cri.service gives Node the heap setting the README's performance figures were taken with, and Node takes it from NODE_OPTIONS", async () => {
+  it("docker-cri.service gives Node the heap setting bench/results.md's figures were taken with, and Node takes it from NODE_OPTIONS", async () => {
     const unit = parseUnit(await readFile(join(unitDir, "docker-cri.service"), "utf8"));
     const env = unit.get("Service")?.get("Environment") ?? [];
     const nodeOptions = env.find((e) => e.startsWith("NODE_OPTIONS="))?.slice("NODE_OPTIONS=".length);

@@ -40,7 +40,7 @@ function allowedFor(method: DescMethod, code: status): boolean {
 /**
  * A pull that gets past validation reaches the fixture's closed registry port, or a registry on the
  * internet this machine does not have: Docker answers 500 with the dial error, which docker-cri passes
- * on as Internal (README, Images). That is the registry being unreachable, not the input being bad.
+ * on as Internal (docs/images.md). That is the registry being unreachable, not the input being bad.
  */
 function unreachableRegistry(method: DescMethod, outcome: CallOutcome): boolean {
   return method === ImageService.method.pullImage && (outcome.code === status.INTERNAL || outcome.code === status.UNAVAILABLE) && /dial tcp|no such host|connection refused/.test(outcome.details);
