@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CriError, errorMessage } from "../errors/index.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { cgroupDir, type CgroupMount } from "./cgroup-layout.js";
+import { cgroupfsStep, movePids } from "./cgroupfs-writes.js";
 import { pathIn, readProcCgroups } from "./proc-cgroups.js";
 import type { RuntimeCgroup } from "./runtime-cgroup.js";
 
@@ -35,16 +35,16 @@ export class CgroupfsV1 implements RuntimeCgroup {
   async ensure(memoryLimitBytes: number): Promise<void> {
     for (const mount of this.#hierarchies) {
       const dir = cgroupDir(mount, this.#name);
-      await this.#step(`create "${dir}"`, () => makeDirs(dir));
+      await cgroupfsStep(`create "${dir}"`, () => makeDirs(dir));
       // A new cpuset cgroup starts with no CPUs and no memory nodes, and refuses tasks (ENOSPC)
       // until both are filled in, top-down from the nearest ancestor that has them.
       if (mount.controllers.includes("cpuset")) await this.#fillCpuset(mount.mountPoint, dir);
       if (mount.controllers.includes("memory")) {
         // Swap stays unlimited (-1) as in dockershim; the file exists only with swap accounting.
         if ((await readTrimmed(`${dir}/memory.memsw.limit_in_bytes`)) !== undefined) {
-          await this.#step(`set "${dir}/memory.memsw.limit_in_bytes"`, () => writeFile(`${dir}/memory.memsw.limit_in_bytes`, "-1"));
+          await cgroupfsStep(`set "${dir}/memory.memsw.limit_in_bytes"`, () => writeFile(`${dir}/memory.memsw.limit_in_bytes`, "-1"));
         }
-        await this.#step(`set "${dir}/memory.limit_in_bytes" to ${memoryLimitBytes}`, () => writeFile(`${dir}/memory.limit_in_bytes`, String(memoryLimitBytes)));
+        await cgroupfsStep(`set "${dir}/memory.limit_in_bytes" to ${memoryLimitBytes}`, () => writeFile(`${dir}/memory.limit_in_bytes`, String(memoryLimitBytes)));
       }
     }
   }
@@ -54,19 +54,8 @@ export class CgroupfsV1 implements RuntimeCgroup {
     return this.#hierarchies.every((m) => pathIn(cgroups, m.controllers) === this.#name);
   }
 
-  async attach(pids: readonly number[]): Promise<void> {
-    const failures: string[] = [];
-    for (const mount of this.#hierarchies) {
-      const procs = `${cgroupDir(mount, this.#name)}/cgroup.procs`;
-      for (const pid of pids) {
-        try {
-          await writeFile(procs, String(pid));
-        } catch (err) {
-          failures.push(`pid ${pid} into "${procs}": ${errorMessage(err)}`);
-        }
-      }
-    }
-    if (failures.length > 0) throw new CriError("Internal", `Cannot move ${failures.join("; ")}`);
+  attach(pids: readonly number[]): Promise<void> {
+    return movePids(this.#hierarchies.map((mount) => `${cgroupDir(mount, this.#name)}/cgroup.procs`), pids);
   }
 
   async #fillCpuset(mountPoint: string, dir: string): Promise<void> {
@@ -78,19 +67,11 @@ export class CgroupfsV1 implements RuntimeCgroup {
         const own = await readTrimmed(`${d}/${file}`);
         if (own === "" && parentValue !== undefined && parentValue !== "") {
           const value = parentValue;
-          await this.#step(`set "${d}/${file}"`, () => writeFile(`${d}/${file}`, value));
+          await cgroupfsStep(`set "${d}/${file}"`, () => writeFile(`${d}/${file}`, value));
         } else {
           parentValue = own;
         }
       }
-    }
-  }
-
-  async #step(what: string, fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      throw new CriError("Internal", `Cannot ${what}: ${errorMessage(err)}`, { cause: err });
     }
   }
 }

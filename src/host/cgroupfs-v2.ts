@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { CriError, errorMessage } from "../errors/index.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { cgroupDir, type CgroupMount } from "./cgroup-layout.js";
+import { cgroupfsStep, movePids } from "./cgroupfs-writes.js";
 import { pathIn, readProcCgroups } from "./proc-cgroups.js";
 import type { RuntimeCgroup } from "./runtime-cgroup.js";
 
@@ -39,7 +40,7 @@ export class CgroupfsV2 implements RuntimeCgroup {
     if (!rootControllers.includes("memory")) {
       throw new CriError("FailedPrecondition", `The memory controller is not available in "${this.#mount.mountPoint}" (cgroup.controllers: "${rootControllers.join(" ")}")`);
     }
-    await this.#step(`create "${dir}"`, () => makeDirs(dir));
+    await cgroupfsStep(`create "${dir}"`, () => makeDirs(dir));
     // Enable memory in each ancestor's subtree_control, from the top down to the cgroup's parent.
     const parts = this.#name.split("/").filter((p) => p !== "");
     const rootParts = this.#mount.root.split("/").filter((p) => p !== "");
@@ -47,27 +48,18 @@ export class CgroupfsV2 implements RuntimeCgroup {
       const ancestor = depth === rootParts.length ? this.#mount.mountPoint : cgroupDir(this.#mount, `/${parts.slice(0, depth).join("/")}`);
       const control = `${ancestor}/cgroup.subtree_control`;
       const enabled = (await this.#read(control)).split(/\s+/);
-      if (!enabled.includes("memory")) await this.#step(`enable the memory controller in "${control}"`, () => writeFile(control, "+memory"));
+      if (!enabled.includes("memory")) await cgroupfsStep(`enable the memory controller in "${control}"`, () => writeFile(control, "+memory"));
     }
-    if (await exists(`${dir}/memory.swap.max`)) await this.#step(`set "${dir}/memory.swap.max"`, () => writeFile(`${dir}/memory.swap.max`, "max"));
-    await this.#step(`set "${dir}/memory.max" to ${memoryLimitBytes}`, () => writeFile(`${dir}/memory.max`, String(memoryLimitBytes)));
+    if (await exists(`${dir}/memory.swap.max`)) await cgroupfsStep(`set "${dir}/memory.swap.max"`, () => writeFile(`${dir}/memory.swap.max`, "max"));
+    await cgroupfsStep(`set "${dir}/memory.max" to ${memoryLimitBytes}`, () => writeFile(`${dir}/memory.max`, String(memoryLimitBytes)));
   }
 
   async contains(pid: number): Promise<boolean> {
     return pathIn(await readProcCgroups(pid, this.#procRoot), []) === this.#name;
   }
 
-  async attach(pids: readonly number[]): Promise<void> {
-    const procs = `${cgroupDir(this.#mount, this.#name)}/cgroup.procs`;
-    const failures: string[] = [];
-    for (const pid of pids) {
-      try {
-        await writeFile(procs, String(pid));
-      } catch (err) {
-        failures.push(`pid ${pid} into "${procs}": ${errorMessage(err)}`);
-      }
-    }
-    if (failures.length > 0) throw new CriError("Internal", `Cannot move ${failures.join("; ")}`);
+  attach(pids: readonly number[]): Promise<void> {
+    return movePids([`${cgroupDir(this.#mount, this.#name)}/cgroup.procs`], pids);
   }
 
   async #read(path: string): Promise<string> {
@@ -75,14 +67,6 @@ export class CgroupfsV2 implements RuntimeCgroup {
       return (await readFile(path, "utf8")).trim();
     } catch (err) {
       throw new CriError("Internal", `Cannot read "${path}": ${errorMessage(err)}`, { cause: err });
-    }
-  }
-
-  async #step(what: string, fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      throw new CriError("Internal", `Cannot ${what}: ${errorMessage(err)}`, { cause: err });
     }
   }
 }

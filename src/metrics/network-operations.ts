@@ -1,8 +1,6 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import type { NetworkPlugin, NetworkStatus, PodNetworkRef, PodNetworkResult, PodNetworkSetup, PodNetworkTeardownOptions } from "../network/index.js";
-
-const labelNames = ["operation_type"] as const;
-type Label = (typeof labelNames)[number];
+import { observeOperation, operationCounter, operationHistogram, type OperationMetrics } from "./operation-metrics.js";
 
 /** dockershim's operation names for the network plugin manager's calls. */
 type Operation = "set_up_pod" | "tear_down_pod";
@@ -14,23 +12,12 @@ type Operation = "set_up_pod" | "tear_down_pod";
  * network work.
  */
 export function instrumentNetworkPlugin(inner: NetworkPlugin, registry: Registry): NetworkPlugin {
-  const total = counter(registry, "network_plugin_operations_total", "Cumulative number of network plugin operations by operation type.");
-  const duration = histogram(registry, "network_plugin_operations_duration_seconds", "Latency in seconds of network plugin operations. Broken down by operation type.");
-  const errors = counter(registry, "network_plugin_operations_errors_total", "Cumulative number of network plugin operation errors by operation type.");
-
-  async function observe<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
-    const labels = { operation_type: operation };
-    const endTimer = duration.startTimer(labels);
-    total.inc(labels);
-    try {
-      return await call();
-    } catch (err) {
-      errors.inc(labels);
-      throw err;
-    } finally {
-      endTimer();
-    }
-  }
+  const m: OperationMetrics = {
+    total: operationCounter(registry, "network_plugin_operations_total", "Cumulative number of network plugin operations by operation type."),
+    duration: operationHistogram(registry, "network_plugin_operations_duration_seconds", "Latency in seconds of network plugin operations. Broken down by operation type."),
+    errors: operationCounter(registry, "network_plugin_operations_errors_total", "Cumulative number of network plugin operation errors by operation type."),
+  };
+  const observe = <T>(operation: Operation, call: () => Promise<T>): Promise<T> => observeOperation(m, operation, call);
 
   return {
     get name(): string {
@@ -55,18 +42,4 @@ export function instrumentNetworkPlugin(inner: NetworkPlugin, registry: Registry
       return observe("tear_down_pod", () => inner.tearDownPod(pod, signal, options));
     },
   };
-}
-
-function counter(registry: Registry, name: string, help: string): Counter<Label> {
-  const existing = registry.getSingleMetric(name);
-  // Only this module registers these names, always with the one label.
-  if (existing instanceof Counter) return existing;
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-function histogram(registry: Registry, name: string, help: string): Histogram<Label> {
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Histogram) return existing;
-  // prom-client's default buckets are Prometheus' DefBuckets (5 ms … 10 s), which dockershim used.
-  return new Histogram({ name, help, labelNames, registers: [registry] });
 }

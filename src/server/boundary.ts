@@ -4,17 +4,16 @@ import { CriError, toCriError } from "../errors/index.js";
 import type { Logger } from "../logger/index.js";
 import type { RpcMetrics } from "../metrics/index.js";
 import { defaultSliceMs, mapInSlices } from "../util/map-in-slices.js";
-import { nextRequestId } from "./request-id.js";
 import type { RpcContext } from "../cri/index.js";
+import { defineService } from "./define-service.js";
+import { recordCall } from "./record-call.js";
+import { nextRequestId } from "./request-id.js";
 import { codeName, codeOfKind } from "./status-code.js";
 
 export interface BoundaryDeps {
   log: Logger;
   metrics: RpcMetrics;
 }
-
-/** RPCs that change nothing; they log at debug so a busy kubelet's polling does not flood info. */
-const readOnly = /^(Version|Status|RuntimeConfig|ImageFsInfo|ImageStatus|List.*|Stream.*|.*Status|.*Stats|GetContainerEvents)$/;
 
 type UnaryFn = (request: unknown, ctx: RpcContext) => Promise<unknown>;
 type StreamFn = (request: unknown, ctx: RpcContext) => AsyncIterable<unknown>;
@@ -117,9 +116,9 @@ interface CallScope {
  * error kind becomes a gRPC status code.
  */
 function openScope(deps: BoundaryDeps, method: DescMethod, call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>, request: unknown): CallScope {
-  const started = process.hrtime.bigint();
   const requestId = nextRequestId();
   const log = deps.log.child({ rpc: method.name, requestId, ...mainIds(request) });
+  const record = recordCall(deps.metrics, method.name, log);
   const controller = new AbortController();
   const onCancel = (): void => { controller.abort(new CriError("Canceled", `${method.name} was canceled by the client`)); };
   call.once("cancelled", onCancel);
@@ -130,26 +129,18 @@ function openScope(deps: BoundaryDeps, method: DescMethod, call: ServerUnaryCall
     timer = setTimeout(() => { controller.abort(new CriError("DeadlineExceeded", `${method.name} passed the client's deadline`)); }, Math.max(0, deadline.getTime() - Date.now()));
     timer.unref();
   }
-  const level = readOnly.test(method.name) ? "debug" : "info";
   return {
     ctx: { signal: controller.signal, log, requestId, deadline },
     done(err) {
       if (timer !== undefined) clearTimeout(timer);
       call.off("cancelled", onCancel);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const durationMs = Math.round(seconds * 1e6) / 1e3;
       if (err === undefined) {
-        deps.metrics.observe(method.name, "OK", seconds);
-        log[level]({ durationMs }, `${method.name} succeeded`);
+        record(status.OK, {});
         return { code: status.OK, details: "" };
       }
       const criErr = toCriError(err, method.name);
       const code = codeOfKind[criErr.kind];
-      deps.metrics.observe(method.name, codeName(code), seconds);
-      const fields = { durationMs, code: codeName(code), err: criErr };
-      if (criErr.kind === "Internal") log.error(fields, `${method.name} failed`);
-      else if (criErr.kind === "Unavailable" || criErr.kind === "DeadlineExceeded") log.warn(fields, `${method.name} failed`);
-      else log[level](fields, `${method.name} failed`);
+      record(code, { code: codeName(code), err: criErr });
       return { code, details: statusDetails(criErr.message) };
     },
   };
@@ -237,26 +228,11 @@ function streamHandler(deps: BoundaryDeps, method: DescMethod, fn: StreamFn | un
  * without a handler answer Unimplemented naming themselves.
  */
 export function bindService(deps: BoundaryDeps, service: DescService, impl: object): { definition: ServiceDefinition; handlers: UntypedServiceImplementation } {
-  const definition: Record<string, ServiceDefinition[string]> = {};
-  const handlers: UntypedServiceImplementation = {};
-  const identity = (b: Buffer): Buffer => b;
-  for (const method of service.methods) {
+  return defineService(service, (method) => {
     const fn: unknown = Reflect.get(impl, method.localName);
-    const streaming = method.methodKind === "server_streaming";
-    definition[method.name] = {
-      path: `/${service.typeName}/${method.name}`,
-      requestStream: false,
-      responseStream: streaming,
-      requestSerialize: identity,
-      requestDeserialize: identity,
-      responseSerialize: identity,
-      responseDeserialize: identity,
-      originalName: method.localName,
-    };
     // ServiceImpl's mapped type guarantees each present key holds the matching handler shape.
-    handlers[method.name] = streaming
+    return method.methodKind === "server_streaming"
       ? streamHandler(deps, method, typeof fn === "function" ? (fn as StreamFn) : undefined)
       : unaryHandler(deps, method, typeof fn === "function" ? (fn as UnaryFn) : undefined);
-  }
-  return { definition, handlers };
+  });
 }

@@ -23,27 +23,58 @@ export interface GrpcServer {
   stop(graceMs: number): Promise<void>;
 }
 
+/** A grpc-js server that takes and sends CRI's largest messages; its services are added by the caller. */
+export function newCriServer(): Server {
+  return new Server({
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+  });
+}
+
+/** How serveOnEndpoint announces itself and what it releases besides its own sockets. */
+export interface Serving {
+  readonly target: ListenTarget;
+  readonly log: Logger;
+  /** The info line logged once the socket listens, and its fields besides the endpoint. */
+  readonly announce: string;
+  readonly announceFields?: Readonly<Record<string, unknown>>;
+  /** Called once the server is done with: after stop has ended the calls, or when listening failed. */
+  readonly release?: () => void;
+}
+
 /**
  * Serves CRI over gRPC. We own the listening socket (unix path or systemd fd) and hand each connection
  * to grpc-js through its connection injector, since grpc-js itself cannot bind an inherited fd.
  */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
-  const server = new Server({
-    "grpc.max_receive_message_length": maxMessageBytes,
-    "grpc.max_send_message_length": maxMessageBytes,
-  });
+  const server = newCriServer();
   for (const { service, impl } of opts.services) {
     const { definition, handlers } = bindService(opts, service, impl);
     server.addService(definition, handlers);
   }
+  return serveOnEndpoint(server, { target: opts.target, log: opts.log, announce: "Serving CRI" });
+}
+
+/**
+ * Listens on the target and feeds each connection to `server`, whose services are in place; docker
+ * mode and the remote proxy both serve through here, so they stop the same way.
+ */
+export async function serveOnEndpoint(server: Server, serving: Serving): Promise<GrpcServer> {
+  const { target, log } = serving;
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   const sockets = new Set<Socket>();
-  const net: NetServer = await listenEndpoint(opts.target, (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    injector.injectConnection(socket);
-  });
-  opts.log.info({ endpoint: opts.target.kind === "unix" ? `unix://${opts.target.path}` : `fd://${opts.target.fd}` }, "Serving CRI");
+  let net: NetServer;
+  try {
+    net = await listenEndpoint(target, (socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      injector.injectConnection(socket);
+    });
+  } catch (err) {
+    serving.release?.();
+    throw err;
+  }
+  log.info({ endpoint: target.kind === "unix" ? `unix://${target.path}` : `fd://${target.fd}`, ...serving.announceFields }, serving.announce);
   let stopping: Promise<void> | undefined;
   return {
     stop(graceMs) {
@@ -52,7 +83,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
         net.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
-            opts.log.warn({ graceMs, connections: sockets.size }, "In-flight calls did not finish in time; closing them");
+            log.warn({ graceMs, connections: sockets.size }, "In-flight calls did not finish in time; closing them");
             server.forceShutdown();
             for (const s of sockets) s.destroy();
             resolve();
@@ -63,7 +94,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
           });
         });
         injector.destroy();
-        if (opts.target.kind === "unix") await unlink(opts.target.path).catch(() => undefined);
+        serving.release?.();
+        if (target.kind === "unix") await unlink(target.path).catch(() => undefined);
       })();
       return stopping;
     },

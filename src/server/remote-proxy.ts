@@ -3,26 +3,21 @@ import {
   Client,
   credentials,
   Metadata,
-  Server,
-  ServerCredentials,
   status,
   type ClientReadableStream,
   type ClientUnaryCall,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServerWritableStream,
-  type ServiceDefinition,
   type StatusObject,
-  type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import type { Server as NetServer, Socket } from "node:net";
-import { unlink } from "node:fs/promises";
 import { CriError } from "../errors/index.js";
 import type { Logger } from "../logger/index.js";
 import type { RpcMetrics } from "../metrics/index.js";
-import type { GrpcServer } from "./grpc-server.js";
-import { maxMessageBytes } from "./grpc-server.js";
-import { listenEndpoint, type ListenTarget } from "./listen-endpoint.js";
+import { defineService } from "./define-service.js";
+import { maxMessageBytes, newCriServer, serveOnEndpoint, type GrpcServer } from "./grpc-server.js";
+import type { ListenTarget } from "./listen-endpoint.js";
+import { recordCall } from "./record-call.js";
 import { nextRequestId } from "./request-id.js";
 import { codeName } from "./status-code.js";
 
@@ -38,9 +33,6 @@ export interface RemoteProxyOptions {
   /** How long start waits to see the remote answer before it warns (it serves either way). */
   readonly connectWarnMs?: number;
 }
-
-/** Same read-only set as the boundary: polled RPCs log at debug. */
-const readOnly = /^(Version|Status|RuntimeConfig|ImageFsInfo|ImageStatus|List.*|Stream.*|.*Status|.*Stats|GetContainerEvents)$/;
 
 /**
  * Headers that belong to one HTTP/2 hop, not to the call: grpc-js sets its own user agent, timeout and
@@ -98,30 +90,18 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
   });
-  const server = new Server({
-    "grpc.max_receive_message_length": maxMessageBytes,
-    "grpc.max_send_message_length": maxMessageBytes,
-  });
+  const server = newCriServer();
   const identity = (b: Buffer): Buffer => b;
 
+  // The boundary's outcome logging and metrics, under our own request id; the status is the remote's.
   const openScope = (method: DescMethod): ProxyScope => {
-    const started = process.hrtime.bigint();
     const log = opts.log.child({ rpc: method.name, requestId: nextRequestId(), remote: opts.remoteEndpoint });
-    const level = readOnly.test(method.name) ? "debug" : "info";
-    let finished = false;
+    const record = recordCall(opts.metrics, method.name, log, " (forwarded)");
     return {
       log,
       finish(st) {
-        if (finished) return;
-        finished = true;
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const code = codeName(st.code);
-        opts.metrics.observe(method.name, code, seconds);
-        const fields = { durationMs: Math.round(seconds * 1e6) / 1e3, code };
-        if (st.code === status.OK) log[level](fields, `${method.name} succeeded (forwarded)`);
-        else if (st.code === status.INTERNAL || st.code === status.UNKNOWN) log.error({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
-        else if (st.code === status.UNAVAILABLE || st.code === status.DEADLINE_EXCEEDED) log.warn({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
-        else log[level]({ ...fields, details: st.details }, `${method.name} failed (forwarded)`);
+        record(st.code, st.code === status.OK ? { code } : { code, details: st.details });
       },
     };
   };
@@ -172,71 +152,25 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
   };
 
   for (const service of opts.services) {
-    const definition: Record<string, ServiceDefinition[string]> = {};
-    const handlers: UntypedServiceImplementation = {};
-    for (const method of service.methods) {
-      const path = `/${service.typeName}/${method.name}`;
-      if (method.methodKind !== "unary" && method.methodKind !== "server_streaming") {
-        // CRI v1 has neither client- nor bidi-streaming RPCs; a future one would need its own forwarder.
-        throw new CriError("Internal", `Cannot proxy ${path}: ${method.methodKind} RPCs are not supported`);
-      }
-      const streaming = method.methodKind === "server_streaming";
-      definition[method.name] = {
-        path,
-        requestStream: false,
-        responseStream: streaming,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-        originalName: method.localName,
-      };
-      handlers[method.name] = streaming ? serverStream(path, method) : unary(path, method);
-    }
+    const { definition, handlers } = defineService(service, (method, path) => {
+      if (method.methodKind === "server_streaming") return serverStream(path, method);
+      if (method.methodKind === "unary") return unary(path, method);
+      // CRI v1 has neither client- nor bidi-streaming RPCs; a future one would need its own forwarder.
+      throw new CriError("Internal", `Cannot proxy ${path}: ${method.methodKind} RPCs are not supported`);
+    });
     server.addService(definition, handlers);
   }
 
-  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
-  const sockets = new Set<Socket>();
-  let net: NetServer;
-  try {
-    net = await listenEndpoint(opts.target, (socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-      injector.injectConnection(socket);
-    });
-  } catch (err) {
-    client.close();
-    throw err;
-  }
-  opts.log.info({ endpoint: opts.target.kind === "unix" ? `unix://${opts.target.path}` : `fd://${opts.target.fd}`, remote: opts.remoteEndpoint }, "Serving CRI as a proxy to the remote runtime");
+  const grpc = await serveOnEndpoint(server, {
+    target: opts.target,
+    log: opts.log,
+    announce: "Serving CRI as a proxy to the remote runtime",
+    announceFields: { remote: opts.remoteEndpoint },
+    release: () => { client.close(); },
+  });
   const warnMs = opts.connectWarnMs ?? 2_000;
   client.waitForReady(Date.now() + warnMs, (err) => {
     if (err !== undefined) opts.log.warn({ remote: opts.remoteEndpoint, waitedMs: warnMs }, "The remote runtime does not answer yet; calls fail with Unavailable until it does");
   });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    stop(graceMs) {
-      stopping ??= (async () => {
-        net.close();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            opts.log.warn({ graceMs, connections: sockets.size }, "In-flight calls did not finish in time; closing them");
-            server.forceShutdown();
-            for (const s of sockets) s.destroy();
-            resolve();
-          }, graceMs);
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        injector.destroy();
-        client.close();
-        if (opts.target.kind === "unix") await unlink(opts.target.path).catch(() => undefined);
-      })();
-      return stopping;
-    },
-  };
+  return grpc;
 }

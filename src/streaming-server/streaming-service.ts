@@ -17,7 +17,8 @@ import {
   wsRemoteCommandProtocols,
   wsSpdyTunnelProtocol,
 } from "./remotecommand/protocols.js";
-import { serveSpdyRemoteCommand, type RemoteCommandSession } from "./remotecommand/spdy-remote-command.js";
+import type { RemoteCommandSession } from "./remotecommand/remote-command-session.js";
+import { serveSpdyRemoteCommand } from "./remotecommand/spdy-remote-command.js";
 import { serveWebSocketRemoteCommand } from "./remotecommand/websocket-remote-command.js";
 import { RequestCache, type RequestCacheOptions } from "./request-cache.js";
 import type { StreamingRoute } from "./streaming-server.js";

@@ -1,31 +1,10 @@
-import type { Duplex, Writable } from "node:stream";
-import type { ExecResult, StreamIo } from "../../cri/streaming/streaming-runtime.js";
-import { errorMessage } from "../../errors/index.js";
-import type { Logger } from "../../logger/index.js";
+import type { Duplex } from "node:stream";
+import type { StreamIo } from "../../cri/streaming/streaming-runtime.js";
 import { SpdySession } from "../spdy/spdy-session.js";
 import type { SpdyStream } from "../spdy/spdy-stream.js";
 import { hasResizeStream, usesStatusJson } from "./protocols.js";
-import { outcomeOf, statusBytes } from "./remote-command-status.js";
+import { finish, runAndReport, type RemoteCommandSession } from "./remote-command-session.js";
 import { TerminalSizeQueue } from "./terminal-size-queue.js";
-
-/** Which stdio the stored Exec/Attach request asked for. */
-export interface RemoteCommandStreams {
-  readonly stdin: boolean;
-  readonly stdout: boolean;
-  readonly stderr: boolean;
-  readonly tty: boolean;
-}
-
-export interface RemoteCommandSession {
-  readonly protocol: string;
-  readonly log: Logger;
-  readonly streams: RemoteCommandStreams;
-  /** How long the client may take to open all its streams. */
-  readonly streamCreationTimeoutMs: number;
-  readonly what: "executing command in container" | "attaching to container";
-  /** The runtime's exec or attach; an exit code other than 0 is reported as such. */
-  run(io: StreamIo): Promise<ExecResult | undefined>;
-}
 
 type StreamType = "error" | "stdin" | "stdout" | "stderr" | "resize";
 const streamTypes: readonly string[] = ["error", "stdin", "stdout", "stderr", "resize"];
@@ -103,43 +82,13 @@ export async function serveSpdyRemoteCommand(socket: Duplex, head: Buffer, s: Re
     signal: aborted.signal,
     log: s.log,
   };
-  let result: ExecResult | undefined;
-  let failure: unknown;
-  try {
-    result = await s.run(io);
-  } catch (err) {
-    failure = err;
-  }
-  resize.end();
-  if (aborted.signal.aborted) {
-    s.log.debug({ err: failure === undefined ? undefined : errorMessage(failure) }, "Client went away before the command ended");
-    return;
-  }
-  if (failure !== undefined) s.log.info({ err: errorMessage(failure) }, `Failed ${s.what}`);
-  await Promise.all([finish(stdout), finish(stderr)]);
-  const errorStream = got.get("error");
-  const bytes = statusBytes(usesStatusJson(s.protocol), outcomeOf(result, failure, s.what));
-  if (errorStream !== undefined) {
-    if (bytes !== undefined) errorStream.write(bytes);
-    await finish(errorStream);
-  }
-  session.close();
-  await session.closed;
-}
-
-/** Ends our side of a stream (FIN) and waits until it is flushed or the stream is gone. */
-export function finish(w: Writable | undefined): Promise<void> {
-  if (w === undefined || w.destroyed || w.writableFinished) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      w.off("finish", done);
-      w.off("close", done);
-      w.off("error", done);
-      resolve();
-    };
-    w.on("finish", done);
-    w.on("close", done);
-    w.on("error", done);
-    w.end();
+  await runAndReport(s, io, resize, usesStatusJson(s.protocol), async (status) => {
+    const errorStream = got.get("error");
+    if (errorStream !== undefined) {
+      if (status !== undefined) errorStream.write(status);
+      await finish(errorStream);
+    }
+    session.close();
+    await session.closed;
   });
 }

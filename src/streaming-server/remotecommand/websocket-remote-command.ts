@@ -1,11 +1,10 @@
 import { once } from "node:events";
 import type { WebSocket } from "ws";
-import type { ExecResult, StreamIo } from "../../cri/streaming/streaming-runtime.js";
+import type { StreamIo } from "../../cri/streaming/streaming-runtime.js";
 import { errorMessage } from "../../errors/index.js";
 import { ChannelSocket } from "../websocket/channel-socket.js";
 import { usesStatusJson } from "./protocols.js";
-import { outcomeOf, statusBytes } from "./remote-command-status.js";
-import { finish, type RemoteCommandSession } from "./spdy-remote-command.js";
+import { runAndReport, type RemoteCommandSession } from "./remote-command-session.js";
 import { TerminalSizeQueue } from "./terminal-size-queue.js";
 
 const Channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4 } as const;
@@ -51,26 +50,13 @@ export async function serveWebSocketRemoteCommand(ws: WebSocket, s: RemoteComman
   channels.send(stdout !== undefined ? Channel.stdout : stderr !== undefined ? Channel.stderr : Channel.error, Buffer.alloc(0));
 
   const io: StreamIo = { stdin: stdin?.stream, stdout, stderr, resize: want.tty ? resize : undefined, signal: aborted.signal, log: s.log };
-  let result: ExecResult | undefined;
-  let failure: unknown;
-  try {
-    result = await s.run(io);
-  } catch (err) {
-    failure = err;
-  }
-  resize.end();
-  if (aborted.signal.aborted) {
-    s.log.debug({ err: failure === undefined ? undefined : errorMessage(failure) }, "Client went away before the command ended");
-    return;
-  }
-  if (failure !== undefined) s.log.info({ err: errorMessage(failure) }, `Failed ${s.what}`);
-  await Promise.all([finish(stdout), finish(stderr)]);
-  const bytes = statusBytes(usesStatusJson(protocol), outcomeOf(result, failure, s.what));
-  if (bytes !== undefined) {
-    await new Promise<void>((resolve) => { channels.send(Channel.error, bytes, () => { resolve(); }); });
-  }
-  ws.close(1000);
-  const grace = setTimeout(() => { ws.terminate(); }, 5_000);
-  await closed;
-  clearTimeout(grace);
+  await runAndReport(s, io, resize, usesStatusJson(protocol), async (status) => {
+    if (status !== undefined) {
+      await new Promise<void>((resolve) => { channels.send(Channel.error, status, () => { resolve(); }); });
+    }
+    ws.close(1000);
+    const grace = setTimeout(() => { ws.terminate(); }, 5_000);
+    await closed;
+    clearTimeout(grace);
+  });
 }
