@@ -78,7 +78,7 @@ interface ProxyScope {
 
 /**
  * Serves RuntimeService and ImageService as a transparent proxy to another CRI runtime: the
- * --container-runtime=remote of the seed design, where the kubelet's own dockershim handed CRI to a
+ * --container-runtime=remote of the kubelet before Kubernetes 1.24, where the kubelet did not use its own dockershim but handed CRI to a
  * remote runtime. Messages are never decoded: request and response bytes, metadata in both
  * directions (headers and trailers), the status code and message pass through unchanged, and the
  * client's deadline and cancellation follow the call to the remote. What we add is our request-id
