@@ -24,14 +24,8 @@ import {
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
+import { nanosOf } from "../kit/time.js";
 import { field, inspect, runContainers, startContainerRun, type ContainerRun } from "./container-fixture.js";
-
-/** RFC 3339 with up to nine fraction digits, in nanoseconds (written independently of src/). */
-function nanosOf(text: string): bigint {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text);
-  assert.ok(m !== null, `not a UTC timestamp: ${text}`);
-  return BigInt(Date.parse(`${m[1] ?? ""}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
-}
 
 /** StreamContainers over a raw server-streaming call (the shared test client is unary only); sorted ids. */
 async function streamIds(r: ContainerRun, filter: MessageInitShape<typeof ContainerFilterSchema>): Promise<string[]> {

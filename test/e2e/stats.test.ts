@@ -10,22 +10,15 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
 import { ContainerState, RuntimeService } from "../../src/gen/index.js";
+import { same, sameDeep } from "../kit/assert.js";
+import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../kit/cgroup-kit.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
-import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../kit/cgroup-kit.js";
 import { field, inspect, startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 const MiB = 1024n * 1024n;
 /** Memory and CPU busy: 40 MiB in the pod's /dev/shm (tmpfs, charged to the writer), then a core of dd. */
 const loadCommand = ["sh", "-c", "head -c 40m /dev/zero > /dev/shm/fill-$$ && exec dd if=/dev/zero of=/dev/null bs=64k"];
-
-/** assert.equal and deepEqual without type narrowing, so that optional chains on CRI messages stay readable. */
-function same(actual: unknown, expected: unknown, message?: string): void {
-  assert.equal(actual, expected, message);
-}
-function sameDeep(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepEqual(actual, expected, message);
-}
 
 let r: ContainerRun;
 before(async () => {
