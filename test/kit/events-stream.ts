@@ -4,8 +4,8 @@
  */
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
 import { Client, credentials, Metadata, type ClientReadableStream } from "@grpc/grpc-js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerEventResponseSchema, GetEventsRequestSchema, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { waitFor } from "./wait-for.js";
 
 export interface EventSubscriber {
   readonly events: ContainerEventResponse[];
@@ -41,14 +41,8 @@ export function subscribeEvents(socketPath: string): EventSubscriber {
   return {
     events,
     ended,
-    async waitFor(match, ms = 15_000, what = "event") {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(match);
-        if (hit !== undefined) return hit;
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; got ${events.length} events`);
-        await sleep(25);
-      }
+    waitFor(match, ms = 15_000, what = "event") {
+      return waitFor(what, () => events.find(match), { timeoutMs: ms, intervalMs: 25, detail: () => `got ${events.length} events` });
     },
     pause() {
       call.pause();

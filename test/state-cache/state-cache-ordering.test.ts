@@ -14,6 +14,7 @@ import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { StateCache, summaryOf } from "../../src/state-cache/index.js";
 import { partialInspect } from "../../src/state-cache/partial-inspect.js";
+import { waitFor } from "../kit/wait-for.js";
 
 const label = "io.kubernetes.docker.type";
 const C = "c".repeat(64);
@@ -79,13 +80,8 @@ class World {
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** The fakes answer at once: a short wait, polled often. */
+const soon = { timeoutMs: 3_000, intervalMs: 5 };
 
 let keepAlive: NodeJS.Timeout | undefined;
 before(() => { keepAlive = setInterval(() => undefined, 1000); });
@@ -103,7 +99,7 @@ async function race(order: "event-first" | "refresh-first"): Promise<{ cache: St
   world.containers.set(C, make(C, "created"));
   world.hold = true;
   world.event("create", C);
-  await until(() => world.held.length === 1, "the event's inspect");
+  await waitFor("the event's inspect", () => world.held.length === 1, soon);
   // The container was known to nobody yet; a first read puts it in (as created) without waiting.
   world.hold = false;
   await cache.inspect(C, AbortSignal.timeout(1000));
@@ -111,7 +107,7 @@ async function race(order: "event-first" | "refresh-first"): Promise<{ cache: St
   world.containers.set(C, make(C, "running"));
   cache.markDirty(C);
   const reading = cache.inspect(C, AbortSignal.timeout(3000));
-  await until(() => world.held.length === 2, "the dirty re-inspect");
+  await waitFor("the dirty re-inspect", () => world.held.length === 2, soon);
   const [early, late] = world.held;
   assert.ok(early !== undefined && late !== undefined);
   assert.equal(early.answer?.state.status, "created");
@@ -148,7 +144,7 @@ describe("StateCache ordering", () => {
     const { cache, world } = await race("refresh-first");
     world.containers.set(C, make(C, "exited"));
     world.event("die", C);
-    await until(() => cache.peek(C)?.state.status === "exited", "the die event");
+    await waitFor("the die event", () => cache.peek(C)?.state.status === "exited", soon);
     await cache.stop();
   });
 
