@@ -1,10 +1,9 @@
 /**
- * A GetContainerEvents subscriber for tests: grpc-js server-streaming over the unix socket, messages
- * decoded with the generated schemas. Collects what arrives and lets a test wait for an event.
+ * A GetContainerEvents subscriber for tests, on the CRI client's open stream. Collects what arrives
+ * and lets a test wait for an event.
  */
-import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
-import { Client, credentials, Metadata, type ClientReadableStream } from "@grpc/grpc-js";
-import { ContainerEventResponseSchema, GetEventsRequestSchema, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { criClient } from "./cri-client.js";
 import { waitFor } from "./wait-for.js";
 
 export interface EventSubscriber {
@@ -19,15 +18,8 @@ export interface EventSubscriber {
 }
 
 export function subscribeEvents(socketPath: string): EventSubscriber {
-  const client = new Client(`unix://${socketPath}`, credentials.createInsecure());
-  const method = RuntimeService.method.getContainerEvents;
-  const call: ClientReadableStream<ContainerEventResponse> = client.makeServerStreamRequest(
-    `/${method.parent.typeName}/${method.name}`,
-    () => Buffer.from(toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, {}))),
-    (buf: Buffer) => fromBinary(ContainerEventResponseSchema, buf),
-    {},
-    new Metadata(),
-  );
+  const client = criClient(socketPath);
+  const call = client.open(RuntimeService.method.getContainerEvents, {});
   const events: ContainerEventResponse[] = [];
   const ended: { done: boolean; error: unknown } = { done: false, error: undefined };
   call.on("data", (e: ContainerEventResponse) => events.push(e));
