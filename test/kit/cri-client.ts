@@ -33,9 +33,10 @@ function pathOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
-export function criClient(socketPath: string): CriClient {
+/** `maxReceiveBytes`: the largest answer taken (default 16 MiB, the kubelet's); a test can allow more, to see a server's own cap. */
+export function criClient(socketPath: string, opts: { maxReceiveBytes?: number } = {}): CriClient {
   const client = new Client(`unix://${socketPath}`, credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.max_receive_message_length": opts.maxReceiveBytes ?? 16 * 1024 * 1024,
     "grpc.max_send_message_length": 16 * 1024 * 1024,
   });
   const deadline = (ms: number | undefined): { deadline: Date } => ({ deadline: new Date(Date.now() + (ms ?? 30_000)) });
