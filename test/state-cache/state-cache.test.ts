@@ -5,13 +5,14 @@
  * hangs (Docker holds its lock).
  */
 import { strict as assert } from "node:assert";
-import { PassThrough } from "node:stream";
+import type { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import type { ContainerInspect, ContainerSummary, DockerStreamResponse, DockerTransport } from "../../src/docker/index.js";
+import type { ContainerInspect, ContainerSummary } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { StateCache, summaryOf, type ContainerChange } from "../../src/state-cache/index.js";
 import { partialInspect } from "../../src/state-cache/partial-inspect.js";
+import { eventsOnlyTransport } from "../fakes/events-only-transport.js";
 import { waitFor } from "../kit/wait-for.js";
 
 const label = "io.kubernetes.docker.type";
@@ -27,20 +28,7 @@ class World {
   inspects = 0;
   streams: PassThrough[] = [];
 
-  readonly transport = {
-    endpoint: "fake",
-    apiVersion: "1.41",
-    useApiVersion: () => undefined,
-    request: () => Promise.reject(new Error("not used")),
-    hijack: () => Promise.reject(new Error("not used")),
-    close: () => Promise.resolve(),
-    stream: (opts: { signal?: AbortSignal }): Promise<DockerStreamResponse> => {
-      const body = new PassThrough();
-      opts.signal?.addEventListener("abort", () => body.destroy(), { once: true });
-      this.streams.push(body);
-      return Promise.resolve({ status: 200, headers: {}, body });
-    },
-  } as unknown as DockerTransport; // only the members the cache uses are implemented
+  readonly transport = eventsOnlyTransport(this.streams);
 
   readonly containersApi = {
     list: (): Promise<ContainerSummary[]> => Promise.resolve([...this.containers.values()].map(summaryOf)),
