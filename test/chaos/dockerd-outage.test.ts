@@ -16,7 +16,7 @@ import { ContainerState, ImageService, PodSandboxState, RuntimeService } from ".
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
-import { newRun, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { newRun, type SandboxRun } from "../kit/sandbox-run.js";
 import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
 import { waitFor } from "../kit/wait-for.js";
 import { bySize } from "./kit/scale.js";

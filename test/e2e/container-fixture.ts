@@ -13,9 +13,9 @@ import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
 import { waitFor } from "../kit/wait-for.js";
-import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "./sandbox-fixture.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
-export { field, inspect, runContainers } from "./sandbox-fixture.js";
+export { field, inspect, runContainers } from "../kit/sandbox-run.js";
 
 /** A container config as a plain init object, so tests can spread and merge them. */
 export type ContainerInit = Exclude<MessageInitShape<typeof ContainerConfigSchema>, ContainerConfig>;

@@ -15,7 +15,7 @@ import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from "../kit/images.js";
 import { nanosOf } from "../kit/time.js";
-import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startAppContainer, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
+import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startAppContainer, startSandboxDaemon, type SandboxRun } from "../kit/sandbox-run.js";
 
 type FilterInit = Exclude<MessageInitShape<typeof PodSandboxFilterSchema>, PodSandboxFilter>;
 
