@@ -18,7 +18,7 @@ import { dockerJson, isRecord } from "../kit/docker-api.js";
 import { waitFor } from "../kit/wait-for.js";
 import { openRemoteCommand, parseStatus } from "../streaming/remote-command-client.js";
 import { spdyUpgrade } from "../streaming/spdy-client.js";
-import { startFuzzFixture, type FuzzFixture } from "./kit/fuzz-fixture.js";
+import { startFuzzFixture, type FuzzFixture } from "../kit/fuzz-fixture.js";
 import { rssKiB } from "./kit/fuzz-runner.js";
 import { socketCounts } from "./kit/proc-sockets.js";
 import { bySize } from "./kit/scale.js";
