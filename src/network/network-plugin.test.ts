@@ -3,18 +3,11 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { waitFor } from "../../test/kit/wait-for.js";
 import { silentLogger } from "../logger/index.js";
 import { CniPlugin } from "./cni-plugin.js";
 import { KubenetPlugin, kubenetBinaries } from "./kubenet-plugin.js";
 import type { NetworkPluginSettings } from "./network-plugin.js";
-
-async function waitFor(cond: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("network plugin readiness", () => {
   let dir: string;
@@ -65,7 +58,7 @@ describe("network plugin readiness", () => {
       assert.deepEqual(s, { ready: true, reason: "", message: "" });
       // The directory is watched: a config removed is noticed on the next call.
       await rm(join(dir, "conf", "10-net.conflist"));
-      await waitFor(async () => !(await plugin.status()).ready);
+      await waitFor("the plugin to report not ready", async () => !(await plugin.status()).ready, { timeoutMs: 5_000, intervalMs: 20 });
       assert.match((await plugin.status()).message, /20-other.conf needs CNI plugins not found .*: macvlan/);
     } finally {
       plugin.close();

@@ -18,7 +18,7 @@ import { ImageService, PodSandboxState, RuntimeService } from "../../src/gen/ind
 import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
-import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 import { rssKiB } from "./kit/fuzz-runner.js";
 import { inspectorUrl, openHeapProbe, type HeapProbe } from "./kit/heap-probe.js";
 import { bySize } from "./kit/scale.js";

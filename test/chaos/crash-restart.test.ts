@@ -23,8 +23,8 @@ import { ContainerState, PodSandboxState, RuntimeService } from "../../src/gen/i
 import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
-import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
-import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../kit/host-network.js";
+import { newRun, removeRunContainers, runContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 import { unheldDockerNetns } from "./kit/netns.js";
 import { bySize, chaosSeed, Rng } from "./kit/scale.js";
 

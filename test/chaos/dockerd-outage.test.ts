@@ -16,8 +16,9 @@ import { ContainerState, ImageService, PodSandboxState, RuntimeService } from ".
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
-import { newRun, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { newRun, type SandboxRun } from "../kit/sandbox-run.js";
 import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
+import { waitFor } from "../kit/wait-for.js";
 import { bySize } from "./kit/scale.js";
 
 const restarts = bySize(1, 3);
@@ -100,16 +101,6 @@ describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
   const cacheSyncs = (): number[] =>
     (daemon?.stderr() ?? "").split("\n").filter((l) => l.includes("Container state cache synced with Docker")).map((l) => Date.parse(String((JSON.parse(l) as { time?: string }).time)));
 
-  const waitFor = async <T>(get: () => T | undefined, timeoutMs: number): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = get();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms`);
-      await sleep(25);
-    }
-  };
-
   /** Polls until Status says ready and a list works; returns how long that took after dockerd answered. */
   const resumed = async (answeredAt: number): Promise<number> => {
     for (;;) {
@@ -151,7 +142,7 @@ describe("dockerd outages", { timeout: bySize(180_000, 300_000) }, () => {
       const answeredWall = Date.now();
       const took = await resumed(answeredAt);
       // The event-fed cache subscribes to /events again and resyncs (list + inspect everything).
-      const syncedAt = await waitFor(() => cacheSyncs()[syncsBefore], 10_000);
+      const syncedAt = await waitFor("the state cache to sync again", () => cacheSyncs()[syncsBefore], { timeoutMs: 10_000, intervalMs: 25 });
       console.log(`restart ${n + 1}: docker-cri served again ${Math.round(took)} ms after dockerd answered, its state cache resynced after ${syncedAt - answeredWall} ms`);
       assert.ok(took < resumeMs, `resumed after ${Math.round(took)} ms`);
       assert.ok(syncedAt - answeredWall < resumeMs, `the state cache resynced ${syncedAt - answeredWall} ms after dockerd answered`);

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { ImageService, RuntimeService } from "../../src/gen/index.js";
 import { generateCases } from "./kit/fuzz-cases.js";
-import { startFuzzFixture, type FuzzFixture } from "./kit/fuzz-fixture.js";
+import { startFuzzFixture, type FuzzFixture } from "../kit/fuzz-fixture.js";
 import { describeViolations, rssKiB, runFuzz, type FuzzReport } from "./kit/fuzz-runner.js";
 import { inspectorUrl, openHeapProbe, type HeapProbe } from "./kit/heap-probe.js";
 import { bySize, chaosSeed, Rng } from "./kit/scale.js";

@@ -15,9 +15,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { RuntimeService } from "../../src/gen/index.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
+import { waitFor } from "../kit/wait-for.js";
 import { openRemoteCommand, parseStatus } from "../streaming/remote-command-client.js";
 import { spdyUpgrade } from "../streaming/spdy-client.js";
-import { startFuzzFixture, type FuzzFixture } from "./kit/fuzz-fixture.js";
+import { startFuzzFixture, type FuzzFixture } from "../kit/fuzz-fixture.js";
 import { rssKiB } from "./kit/fuzz-runner.js";
 import { socketCounts } from "./kit/proc-sockets.js";
 import { bySize } from "./kit/scale.js";
@@ -57,18 +58,14 @@ describe("streaming abuse", { timeout: bySize(120_000, 300_000) }, () => {
 
   /** Waits until only the container's own process runs, no exec is registered and no streaming connection is open. */
   const settled = async (what: string, timeoutMs = 10_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    let last = "";
+    await waitFor(what, async () => {
       const state = await containerState();
       const sockets = await socketCounts(pid, port);
+      last = `still ${state.execs} Docker execs, processes ${JSON.stringify(state.processes)}, ${sockets.onPort} streaming connections, ${sockets.total} sockets (baseline ${baselineSockets})`;
       // Docker's keep-alive pool holds up to 16 connections between calls; hijacked exec connections are on top of that.
-      const ok = state.execs === 0 && state.processes.length === 1 && sockets.onPort === 0 && sockets.total <= baselineSockets + 16;
-      if (ok) return;
-      if (Date.now() > deadline) {
-        assert.fail(`${what}: still ${state.execs} Docker execs, processes ${JSON.stringify(state.processes)}, ${sockets.onPort} streaming connections, ${sockets.total} sockets (baseline ${baselineSockets})`);
-      }
-      await sleep(200);
-    }
+      return state.execs === 0 && state.processes.length === 1 && sockets.onPort === 0 && sockets.total <= baselineSockets + 16;
+    }, { timeoutMs, intervalMs: 200, detail: () => last });
   };
 
   /** Version answers quickly: the daemon is not blocked by whatever the clients do. */

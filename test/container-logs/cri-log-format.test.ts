@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/container-logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, parseCriFile, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { waitFor } from "../kit/wait-for.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, parseCriFile, completeCriLineCount, readCriLines, tempLayout } from "./log-kit.js";
 
 describe("CRI log format", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;
@@ -107,7 +108,7 @@ describe("CRI log format", () => {
     const c = container();
     await manager.start(c.id, c.writer.path, c.criPath);
     for (let i = 0; i < 20_000; i++) c.writer.write(i % 3 === 0 ? "stderr" : "stdout", `line ${i} ${"x".repeat(i % 50)}\n`);
-    await waitFor("20 000 lines", () => completeCriLineCount(c.criPath) === 20_000, 30_000);
+    await waitFor("20 000 lines", () => completeCriLineCount(c.criPath) === 20_000, { timeoutMs: 30_000 });
     await manager.stop(c.id);
     assert.deepEqual(readCriLines(c.criPath), c.writer.entries.map(expectedCriLine));
   });

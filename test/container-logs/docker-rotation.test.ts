@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { silentLogger } from "../../src/logger/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/container-logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { waitFor } from "../kit/wait-for.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout } from "./log-kit.js";
 
 describe("Docker rotating its json-file log", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;

@@ -8,7 +8,6 @@ import { appendFileSync, existsSync, readFileSync, renameSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 
 export interface JsonEntry {
   readonly log: string;
@@ -133,15 +132,6 @@ export function completeCriLineCount(...paths: string[]): number {
     for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
   }
   return n;
-}
-
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** A temp directory with docker/, cri/ and state/ inside, removed by `cleanup`. */

@@ -11,7 +11,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "../../src/container-logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { waitFor } from "../kit/wait-for.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout } from "./log-kit.js";
 
 describe("reopening the CRI log", () => {
   let layout: Awaited<ReturnType<typeof tempLayout>>;

@@ -13,7 +13,8 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { silentLogger } from "../../src/logger/index.js";
 import { createContainerLogManager } from "../../src/container-logs/index.js";
-import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout, waitFor } from "./log-kit.js";
+import { waitFor } from "../kit/wait-for.js";
+import { JsonFileWriter, expectedCriLine, fakeContainerId, completeCriLineCount, readCriLines, tempLayout } from "./log-kit.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
@@ -36,7 +37,7 @@ async function spawnCopier(args: { stateDir: string; id: string; dockerLogPath: 
   const copier: Copier = {
     proc,
     async waitFor(word) {
-      await waitFor(`"${word}" from the copier (stderr: ${err.slice(-500)})`, () => out.split("\n").includes(word) || proc.exitCode !== null, 20_000);
+      await waitFor(`"${word}" from the copier (stderr: ${err.slice(-500)})`, () => out.split("\n").includes(word) || proc.exitCode !== null, { timeoutMs: 20_000 });
       assert.ok(out.split("\n").includes(word), `copier exited early: ${err.slice(-2000)}`);
       out = out.split("\n").filter((l) => l !== word).join("\n");
     },

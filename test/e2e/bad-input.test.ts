@@ -11,8 +11,8 @@ import { create, toBinary, type DescMethod, type MessageInitShape } from "@bufbu
 import { status } from "@grpc/grpc-js";
 import { after, before, describe, it } from "node:test";
 import { ImageService, RuntimeService } from "../../src/gen/index.js";
-import { startFuzzFixture, type FuzzFixture } from "../chaos/kit/fuzz-fixture.js";
-import { codeName, rawCaller, type RawCaller } from "../chaos/kit/raw-call.js";
+import { startFuzzFixture, type FuzzFixture } from "../kit/fuzz-fixture.js";
+import { codeName, rawCaller, type RawCaller } from "../kit/raw-call.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { startDaemon } from "../kit/daemon.js";
 

@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { ExecSyncRequestSchema, ExecSyncResponseSchema, RuntimeService, type ExecSyncResponse } from "../../src/gen/index.js";
-import { isGrpcError } from "../kit/cri-client.js";
+import { status as grpcStatus } from "@grpc/grpc-js";
+import { RuntimeService } from "../../src/gen/index.js";
+import { criClient, isGrpcError } from "../kit/cri-client.js";
 import { startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 /** Host pids whose command line contains `needle` (the test runs in the host's PID namespace). */
@@ -59,25 +58,12 @@ describe("ExecSync", () => {
 
   it("caps the output so that the answer fits in 16 MiB, and still succeeds", async () => {
     // A client that would take more, to see that the cap is the server's.
-    const client = new Client(`unix://${r.daemon.socketPath}`, credentials.createInsecure(), { "grpc.max_receive_message_length": 64 * 1024 * 1024 });
+    const client = criClient(r.daemon.socketPath, { maxReceiveBytes: 64 * 1024 * 1024 });
     try {
-      const res = await new Promise<ExecSyncResponse>((resolve, reject) => {
-        client.makeUnaryRequest(
-          "/runtime.v1.RuntimeService/ExecSync",
-          (m: Uint8Array) => Buffer.from(m),
-          (b: Buffer) => fromBinary(ExecSyncResponseSchema, b),
-          // Megabytes past the cap on stdout before anything reaches stderr: up to a few hundred KiB of
-          // stdout can still sit in the pipes between the container and dockerd when stderr is written.
-          toBinary(ExecSyncRequestSchema, create(ExecSyncRequestSchema, { containerId: id, cmd: ["sh", "-c", "head -c 20000000 /dev/zero; head -c 10 /dev/zero >&2"], timeout: 60n })),
-          new Metadata(),
-          { deadline: new Date(Date.now() + 60_000) },
-          (err: ServiceError | null, value?: ExecSyncResponse) => {
-            if (err !== null) reject(err);
-            else if (value === undefined) reject(new Error("empty reply"));
-            else resolve(value);
-          },
-        );
-      });
+      // Megabytes past the cap on stdout before anything reaches stderr: up to a few hundred KiB of
+      // stdout can still sit in the pipes between the container and dockerd when stderr is written.
+      const cmd = ["sh", "-c", "head -c 20000000 /dev/zero; head -c 10 /dev/zero >&2"];
+      const res = await client.call(RuntimeService.method.execSync, { containerId: id, cmd, timeout: 60n }, { deadlineMs: 60_000 });
       assert.equal(res.stdout.length, 16 * 1024 * 1024 - 1024, "stdout came first and took what one answer can carry");
       assert.equal(res.stderr.length, 0);
       assert.ok(res.stdout.every((b) => b === 0));

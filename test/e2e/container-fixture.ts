@@ -7,15 +7,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ContainerState, RuntimeService, type ContainerConfig, type ContainerConfigSchema } from "../../src/gen/index.js";
 import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
-import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "./sandbox-fixture.js";
+import { waitFor } from "../kit/wait-for.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
-export { field, inspect, runContainers } from "./sandbox-fixture.js";
+export { field, inspect, runContainers } from "../kit/sandbox-run.js";
 
 /** A container config as a plain init object, so tests can spread and merge them. */
 export type ContainerInit = Exclude<MessageInitShape<typeof ContainerConfigSchema>, ContainerConfig>;
@@ -81,13 +81,12 @@ export async function startContainerRun(daemonArgs: string[] = []): Promise<Cont
       return s?.state ?? ContainerState.CONTAINER_UNKNOWN;
     },
     async waitFor(id, state, ms = 20_000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const now = await r.state(id);
-        if (now === state) return;
-        if (Date.now() > deadline) throw new Error(`container ${id} is ${ContainerState[now]}, not ${ContainerState[state]}, after ${ms} ms`);
-        await sleep(100);
-      }
+      let now = ContainerState.CONTAINER_UNKNOWN;
+      await waitFor(`container ${id} to be ${ContainerState[state]}`, async () => (now = await r.state(id)) === state, {
+        timeoutMs: ms,
+        intervalMs: 100,
+        detail: () => `it is ${ContainerState[now]}`,
+      });
     },
     async exec(id, cmd, timeout = 30n) {
       const res = await cri.call(RuntimeService.method.execSync, { containerId: id, cmd, timeout }, { deadlineMs: 60_000 + Number(timeout) * 1000 });

@@ -8,49 +8,26 @@ import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { Client, credentials, Metadata, status as grpcStatus } from "@grpc/grpc-js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import {
   ContainerState,
   MountPropagation,
   NamespaceMode,
   RuntimeService,
   Signal,
-  StreamContainersRequestSchema,
-  StreamContainersResponseSchema,
   type ContainerFilterSchema,
-  type StreamContainersResponse,
 } from "../../src/gen/index.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
+import { nanosOf } from "../kit/time.js";
 import { field, inspect, runContainers, startContainerRun, type ContainerRun } from "./container-fixture.js";
 
-/** RFC 3339 with up to nine fraction digits, in nanoseconds (written independently of src/). */
-function nanosOf(text: string): bigint {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text);
-  assert.ok(m !== null, `not a UTC timestamp: ${text}`);
-  return BigInt(Date.parse(`${m[1] ?? ""}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
-}
-
-/** StreamContainers over a raw server-streaming call (the shared test client is unary only); sorted ids. */
+/** StreamContainers' ids, sorted. */
 async function streamIds(r: ContainerRun, filter: MessageInitShape<typeof ContainerFilterSchema>): Promise<string[]> {
-  const client = new Client(`unix://${r.daemon.socketPath}`, credentials.createInsecure());
-  try {
-    const call = client.makeServerStreamRequest(
-      "/runtime.v1.RuntimeService/StreamContainers",
-      (m: Uint8Array) => Buffer.from(m),
-      (b: Buffer) => fromBinary(StreamContainersResponseSchema, b),
-      toBinary(StreamContainersRequestSchema, create(StreamContainersRequestSchema, { filter })),
-      new Metadata(),
-      { deadline: new Date(Date.now() + 30_000) },
-    );
-    const ids: string[] = [];
-    for await (const msg of call as AsyncIterable<StreamContainersResponse>) ids.push(...msg.containers.map((c) => c.id)); // the deserializer above makes each message one
-    return ids.sort();
-  } finally {
-    client.close();
-  }
+  const answers = await r.cri.stream(RuntimeService.method.streamContainers, { filter });
+  return answers.flatMap((a) => a.containers.map((c) => c.id)).sort();
 }
 
 describe("container lifecycle", () => {

@@ -14,6 +14,7 @@ import { rfc3339NanoToNs } from "../../src/container-logs/rfc3339-nano.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { PAUSE_IMAGE } from "../kit/images.js";
+import { waitFor } from "../kit/wait-for.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { startContainerRun, type ContainerRun } from "./container-fixture.js";
 
@@ -63,12 +64,8 @@ function assertContiguous(values: readonly number[]): void {
 
 const counter = (n: number) => ["sh", "-c", `i=0; while [ $i -lt ${n} ]; do i=$((i+1)); echo $i; sleep 0.003; done`];
 
-async function waitForLines(path: string, min: number, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while ((await readCriLog(path)).length < min) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${min} lines in ${path} after ${ms} ms`);
-    await sleep(50);
-  }
+async function waitForLines(path: string, min: number): Promise<void> {
+  await waitFor(`${min} lines in ${path}`, async () => (await readCriLog(path)).length >= min, { timeoutMs: 20_000 });
 }
 
 describe("container logs in the CRI format", () => {

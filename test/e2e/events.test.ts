@@ -8,19 +8,12 @@ import { strict as assert } from "node:assert";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ContainerEventType, ContainerState, PodSandboxState, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { same, sameDeep } from "../kit/assert.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { subscribeEvents, type EventSubscriber } from "../kit/events-stream.js";
 import { startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 const { CONTAINER_CREATED_EVENT: CREATED, CONTAINER_STARTED_EVENT: STARTED, CONTAINER_STOPPED_EVENT: STOPPED, CONTAINER_DELETED_EVENT: DELETED } = ContainerEventType;
-
-/** assert.equal and deepEqual without type narrowing, so that optional chains on CRI messages stay readable. */
-function same(actual: unknown, expected: unknown, message?: string): void {
-  assert.equal(actual, expected, message);
-}
-function sameDeep(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepEqual(actual, expected, message);
-}
 
 let r: ContainerRun;
 const subscribers: EventSubscriber[] = [];

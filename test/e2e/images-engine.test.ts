@@ -26,7 +26,7 @@ import { dockerJson, isRecord } from "../kit/docker-api.js";
 import { PAUSE_IMAGE } from "../kit/images.js";
 import { registryUnavailable, startRegistry, type LocalRegistry } from "../kit/registry.js";
 import { buildUniqueImage, inspectImage, newRunId, pushImage, removeRunImages, tagImage } from "../kit/unique-image.js";
-import { newRun, removeRunContainers, runSandbox, startSandboxDaemon } from "./sandbox-fixture.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon } from "../kit/sandbox-run.js";
 
 const run = newRunId();
 const skip = await registryUnavailable();

@@ -16,7 +16,7 @@ import { dockerJson } from "../kit/docker-api.js";
 import { registryUnavailable, startRegistry, type LocalRegistry } from "../kit/registry.js";
 import { startRegistryProxy, type RegistryProxy } from "../kit/registry-proxy.js";
 import { buildUniqueImage, inspectImage, newRunId, pushImage, removeRunImages } from "../kit/unique-image.js";
-import { newRun, removeRunContainers, runSandbox, startSandboxDaemon } from "./sandbox-fixture.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon } from "../kit/sandbox-run.js";
 
 const run = newRunId();
 const password = `pw-${newRunId()}-secret`;

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Client, credentials, Metadata, status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { ImageService, RuntimeService, StreamImagesRequestSchema, StreamImagesResponseSchema, type Image } from "../../src/gen/index.js";
+import { status as grpcStatus } from "@grpc/grpc-js";
+import { ImageService, RuntimeService, type Image } from "../../src/gen/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
@@ -231,26 +230,9 @@ describe("ImageService on local images", () => {
   });
 
   it("streams the images in StreamImages", async () => {
-    const client = new Client(`unix://${daemon.socketPath}`, credentials.createInsecure());
-    try {
-      const got: Image[] = [];
-      await new Promise<void>((resolve, reject) => {
-        const call = client.makeServerStreamRequest(
-          `/${ImageService.typeName}/StreamImages`,
-          (m: Uint8Array) => Buffer.from(m),
-          (b: Buffer) => fromBinary(StreamImagesResponseSchema, b),
-          toBinary(StreamImagesRequestSchema, create(StreamImagesRequestSchema, { filter: { image: { image: `${repo}/uid` } } })),
-          new Metadata(),
-          { deadline: new Date(Date.now() + 30_000) },
-        );
-        call.on("data", (r: { images: Image[] }) => { got.push(...r.images); });
-        call.on("error", (e: ServiceError) => { reject(e); });
-        call.on("end", () => { resolve(); });
-      });
-      assert.deepEqual(got.map((i) => i.id), [ids.uid]);
-    } finally {
-      client.close();
-    }
+    const answers = await cri.stream(ImageService.method.streamImages, { filter: { image: { image: `${repo}/uid` } } });
+    const got = answers.flatMap((a) => a.images);
+    assert.deepEqual(got.map((i) => i.id), [ids.uid]);
   });
 
   it("rejects bad input with InvalidArgument and keeps serving", async () => {

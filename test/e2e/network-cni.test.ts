@@ -16,10 +16,10 @@ import { CniPlugin } from "../../src/network/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { dockerJson } from "../kit/docker-api.js";
-import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, readFrom, skipWithoutPlugins, testSubnets } from "../network/net-kit.js";
+import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, randomId, readFrom, skipWithoutPlugins, testSubnets } from "../kit/host-network.js";
 import { writeFakePlugins, type FakePlugins } from "../fakes/fake-cni-plugin.js";
 import { metricValue, runInPod, sandboxIps, startInPod } from "./network-fixture.js";
-import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
+import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "../kit/sandbox-run.js";
 
 const available = await haveCniPlugins();
 

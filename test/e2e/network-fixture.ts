@@ -9,7 +9,7 @@ import type { CriClient } from "../kit/cri-client.js";
 import { metricsAddressOf, type Daemon } from "../kit/daemon.js";
 import { demuxDockerStream, dockerJson, dockerRequest } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
-import { field, runLabel, type SandboxRun } from "./sandbox-fixture.js";
+import { field, runLabel, type SandboxRun } from "../kit/sandbox-run.js";
 
 /** Starts busybox running `cmd` in the sandbox's network namespace; returns the container id. */
 export async function startInPod(run: SandboxRun, sandboxId: string, cmd: readonly string[]): Promise<string> {

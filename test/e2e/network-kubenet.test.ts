@@ -19,9 +19,9 @@ import { kubenetHostRules, removeHostRules } from "../../src/network/kubenet/kub
 import type { CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { withFileLock } from "../kit/file-lock.js";
-import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, linkExists, skipWithoutPlugins, testSubnets } from "../network/net-kit.js";
+import { allocatedIps, cniBinDir, deleteLink, haveCniPlugins, linkExists, skipWithoutPlugins, testSubnets } from "../kit/host-network.js";
 import { metricValue, runInPod, sandboxIps } from "./network-fixture.js";
-import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
+import { newRun, removeRunContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "../kit/sandbox-run.js";
 
 const ipamRoot = "/var/lib/cni/networks";
 const available = await haveCniPlugins();

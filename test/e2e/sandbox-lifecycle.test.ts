@@ -14,16 +14,10 @@ import { NamespaceMode, PodSandboxState, RuntimeService, type PodSandboxFilter, 
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from "../kit/images.js";
-import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startAppContainer, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
+import { nanosOf } from "../kit/time.js";
+import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startAppContainer, startSandboxDaemon, type SandboxRun } from "../kit/sandbox-run.js";
 
 type FilterInit = Exclude<MessageInitShape<typeof PodSandboxFilterSchema>, PodSandboxFilter>;
-
-/** RFC 3339 with up to nine fraction digits, in nanoseconds (written independently of src/). */
-function nanosOf(text: string): bigint {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(text);
-  assert.ok(m !== null, `not a UTC timestamp: ${text}`);
-  return BigInt(Date.parse(`${m[1] ?? ""}Z`)) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
-}
 
 describe("pod sandbox lifecycle", () => {
   let daemon: Daemon;

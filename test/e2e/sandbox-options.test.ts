@@ -14,7 +14,7 @@ import { status as grpcStatus } from "@grpc/grpc-js";
 import { NamespaceMode, RuntimeService, SecurityProfile_ProfileType } from "../../src/gen/index.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
-import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "./sandbox-fixture.js";
+import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type SandboxRun } from "../kit/sandbox-run.js";
 
 const exec = promisify(execFile);
 

@@ -15,7 +15,7 @@ import { PodSandboxState, RuntimeService } from "../../src/gen/index.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import type { Daemon } from "../kit/daemon.js";
 import { dockerJson } from "../kit/docker-api.js";
-import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "./sandbox-fixture.js";
+import { field, inspect, newRun, removeRunContainers, runContainers, runSandbox, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
 const pauseEnv = "DOCKER_CRI_TEST_PAUSE_AFTER_SANDBOX_CREATE_MS";
 

@@ -17,7 +17,7 @@ import { metricsAddressOf, runExpectingFailure, startDaemon, type Daemon } from 
 import { BUSYBOX_IMAGE } from "../kit/images.js";
 import { startSocketActivated } from "../kit/socket-activation.js";
 import { spdyUpgrade } from "../streaming/spdy-client.js";
-import { field, inspect, newRun, removeRunContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "./sandbox-fixture.js";
+import { field, inspect, newRun, removeRunContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
 /** Capability bits (linux/capability.h). */
 const CAP_NET_ADMIN = 12n;

@@ -9,17 +9,10 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
 import { ContainerState, PodSandboxState, RuntimeService } from "../../src/gen/index.js";
+import { same, sameDeep } from "../kit/assert.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { startContainerRun, type ContainerRun } from "./container-fixture.js";
-
-/** assert.equal and deepEqual without type narrowing, so that optional chains on CRI messages stay readable. */
-function same(actual: unknown, expected: unknown, message?: string): void {
-  assert.equal(actual, expected, message);
-}
-function sameDeep(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepEqual(actual, expected, message);
-}
 
 let r: ContainerRun;
 before(async () => {

@@ -10,22 +10,16 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
 import { ContainerState, RuntimeService } from "../../src/gen/index.js";
+import { same, sameDeep } from "../kit/assert.js";
+import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../kit/cgroup-kit.js";
 import { isGrpcError } from "../kit/cri-client.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
-import { cgroupDirNamed, dirsNamed, dirsOfPid, readCounters, within } from "../kit/cgroup-kit.js";
+import { waitFor } from "../kit/wait-for.js";
 import { field, inspect, startContainerRun, type ContainerRun } from "./container-fixture.js";
 
 const MiB = 1024n * 1024n;
 /** Memory and CPU busy: 40 MiB in the pod's /dev/shm (tmpfs, charged to the writer), then a core of dd. */
 const loadCommand = ["sh", "-c", "head -c 40m /dev/zero > /dev/shm/fill-$$ && exec dd if=/dev/zero of=/dev/null bs=64k"];
-
-/** assert.equal and deepEqual without type narrowing, so that optional chains on CRI messages stay readable. */
-function same(actual: unknown, expected: unknown, message?: string): void {
-  assert.equal(actual, expected, message);
-}
-function sameDeep(actual: unknown, expected: unknown, message?: string): void {
-  assert.deepEqual(actual, expected, message);
-}
 
 let r: ContainerRun;
 before(async () => {
@@ -39,15 +33,6 @@ async function pidOf(id: string): Promise<number> {
   return Number(field(await inspect(id), "State", "Pid"));
 }
 
-async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 function netDev(pid: number, iface: string): { rx: bigint; tx: bigint } {
   const line = readFileSync(`/proc/${pid}/net/dev`, "utf8").split("\n").find((l) => l.trim().startsWith(`${iface}:`)) ?? "";
@@ -60,7 +45,7 @@ describe("stats", () => {
     const pod = await r.pod("load");
     const id = await r.run(pod, r.container("load", { command: loadCommand }));
     const dirs = dirsOfPid(await pidOf(id));
-    await until("40 MiB charged to the container", 20_000, () => Promise.resolve(readCounters(dirs).usage >= 40n * MiB ? true : undefined));
+    await waitFor("40 MiB charged to the container", () => readCounters(dirs).usage >= 40n * MiB, { timeoutMs: 20_000, intervalMs: 200 });
 
     const before1 = readCounters(dirs);
     const res = await r.cri.call(RuntimeService.method.containerStats, { containerId: id });
@@ -78,7 +63,7 @@ describe("stats", () => {
 
     // usage_nano_cores comes from the sampler (a 5 s window): dd keeps one core busy, but this
     // machine is shared, so only a broad range is asserted, and checked against the files' own rate.
-    const cores = await until("usage_nano_cores", 15_000, async () => (await r.cri.call(RuntimeService.method.containerStats, { containerId: id })).stats?.cpu?.usageNanoCores?.value);
+    const cores = await waitFor("usage_nano_cores", async () => (await r.cri.call(RuntimeService.method.containerStats, { containerId: id })).stats?.cpu?.usageNanoCores?.value, { timeoutMs: 15_000, intervalMs: 200 });
     const t0 = readCounters(dirs).cpuNs;
     await sleep(2000);
     const fileRate = Number(readCounters(dirs).cpuNs - t0) / 2;
@@ -113,7 +98,7 @@ describe("stats", () => {
     try {
       same(field(await inspect(id), "HostConfig", "CgroupParent"), parent);
       const podDirs = dirsNamed(parent);
-      await until("the container's 8 MiB", 10_000, () => Promise.resolve(readCounters(podDirs).usage >= 8n * MiB ? true : undefined));
+      await waitFor("the container's 8 MiB", () => readCounters(podDirs).usage >= 8n * MiB, { timeoutMs: 10_000, intervalMs: 200 });
       const a = readCounters(podDirs);
       const ps = (await r.cri.call(RuntimeService.method.podSandboxStats, { podSandboxId: pod.id })).stats;
       const b = readCounters(podDirs);
@@ -166,7 +151,7 @@ describe("stats", () => {
     const pod = await r.pod("metrics");
     const id = await r.run(pod, r.container("m", { command: ["sh", "-c", "head -c 16m /dev/zero > /dev/shm/m-$$ && sleep 600"] }));
     const dirs = dirsOfPid(await pidOf(id));
-    await until("16 MiB", 10_000, () => Promise.resolve(readCounters(dirs).usage >= 16n * MiB ? true : undefined));
+    await waitFor("16 MiB", () => readCounters(dirs).usage >= 16n * MiB, { timeoutMs: 10_000, intervalMs: 200 });
     const descriptors = (await r.cri.call(RuntimeService.method.listMetricDescriptors, {})).descriptors;
     const keys = new Map(descriptors.map((d) => [d.name, d.labelKeys]));
     for (const name of ["container_cpu_usage_seconds_total", "container_memory_working_set_bytes", "container_memory_rss", "container_network_receive_bytes_total", "container_network_transmit_bytes_total", "container_processes", "container_threads", "container_oom_events_total"]) {
@@ -191,11 +176,11 @@ describe("stats", () => {
   it("reports the writable layer, measured in the background", async () => {
     const pod = await r.pod("layer");
     const id = await r.run(pod, r.container("layer", { command: ["sh", "-c", "head -c 3m /dev/zero > /big && sleep 600"] }));
-    await until("the file", 10_000, async () => ((await r.exec(id, ["ls", "/big"])).exitCode === 0 ? true : undefined));
-    const layer = await until("a writable layer of 3 MiB", 40_000, async () => {
+    await waitFor("the file", async () => (await r.exec(id, ["ls", "/big"])).exitCode === 0, { timeoutMs: 10_000, intervalMs: 200 });
+    const layer = await waitFor("a writable layer of 3 MiB", async () => {
       const w = (await r.cri.call(RuntimeService.method.containerStats, { containerId: id })).stats?.writableLayer;
       return (w?.usedBytes?.value ?? 0n) >= 3n * MiB ? w : undefined;
-    });
+    }, { timeoutMs: 40_000, intervalMs: 200 });
     // Docker's root directory: /var/lib/docker for the system engine, a temp directory for a private one.
     const info = await dockerJson({ method: "GET", path: "/info" });
     same(layer.fsId?.mountpoint, isRecord(info) ? info.DockerRootDir : undefined);

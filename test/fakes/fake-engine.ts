@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "../kit/wait-for.js";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -329,11 +330,7 @@ export function fakeEventFeed(apiVersion: string): FakeEventFeed {
       return open.size;
     },
     async waitForSubscribers(count = 1, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (open.size < count) {
-        if (Date.now() > deadline) throw new Error(`fake engine: ${open.size} of ${count} event subscribers after ${timeoutMs} ms`);
-        await sleep(20);
-      }
+      await waitFor(`${count} event subscribers of the fake engine`, () => open.size >= count, { timeoutMs, intervalMs: 20, detail: () => `${open.size} of ${count}` });
     },
   };
 }

@@ -1,9 +1,11 @@
 /**
  * A typed CRI client for tests: grpc-js over the unix socket, messages encoded with the generated
- * protobuf-es schemas — the same bytes the kubelet's grpc-go client sends.
+ * protobuf-es schemas — the same bytes the kubelet's grpc-go client sends. Unary calls (`call`),
+ * server streams collected to their end (`stream`) or left open (`open`, for GetContainerEvents),
+ * and raw bytes for malformed input (`callRaw`).
  */
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { Client, credentials, Metadata, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 
 type UnaryMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: "unary"; input: I; output: O };
 type StreamMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { methodKind: "server_streaming"; input: I; output: O };
@@ -16,6 +18,12 @@ export interface CriClient {
   call<I extends DescMessage, O extends DescMessage>(method: UnaryMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number; onReceived?: () => void }): Promise<MessageShape<O>>;
   /** Calls a server-streaming RPC and collects every message until the end of the stream. */
   stream<I extends DescMessage, O extends DescMessage>(method: StreamMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number }): Promise<MessageShape<O>[]>;
+  /**
+   * Opens a server-streaming RPC and returns the live call, for a stream that does not end on its
+   * own (GetContainerEvents): read it with "data"/"error"/"end", pause, resume, cancel. No deadline
+   * unless `deadlineMs` is given.
+   */
+  open<I extends DescMessage, O extends DescMessage>(method: StreamMethod<I, O>, request: MessageInitShape<I>, opts?: { deadlineMs?: number }): ClientReadableStream<MessageShape<O>>;
   /** Sends raw bytes as the request of `path` (for malformed-input tests); resolves to the raw reply. */
   callRaw(path: string, bytes: Uint8Array, opts?: { deadlineMs?: number }): Promise<Buffer>;
   close(): void;
@@ -25,12 +33,22 @@ function pathOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
 }
 
-export function criClient(socketPath: string): CriClient {
+/** `maxReceiveBytes`: the largest answer taken (default 16 MiB, the kubelet's); a test can allow more, to see a server's own cap. */
+export function criClient(socketPath: string, opts: { maxReceiveBytes?: number } = {}): CriClient {
   const client = new Client(`unix://${socketPath}`, credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+    "grpc.max_receive_message_length": opts.maxReceiveBytes ?? 16 * 1024 * 1024,
     "grpc.max_send_message_length": 16 * 1024 * 1024,
   });
   const deadline = (ms: number | undefined): { deadline: Date } => ({ deadline: new Date(Date.now() + (ms ?? 30_000)) });
+  const open: CriClient["open"] = (method, request, opts) =>
+    client.makeServerStreamRequest(
+      pathOf(method),
+      (msg: MessageInitShape<typeof method.input>) => Buffer.from(toBinary(method.input, create(method.input, msg))),
+      (buf: Buffer) => fromBinary(method.output, buf),
+      request,
+      new Metadata(),
+      opts?.deadlineMs === undefined ? {} : deadline(opts.deadlineMs),
+    );
   return {
     call(method, request, opts) {
       return new Promise((resolve, reject) => {
@@ -53,19 +71,13 @@ export function criClient(socketPath: string): CriClient {
       });
     },
     async stream(method, request, opts) {
-      const call = client.makeServerStreamRequest(
-        pathOf(method),
-        (msg: MessageInitShape<typeof method.input>) => Buffer.from(toBinary(method.input, create(method.input, msg))),
-        (buf: Buffer) => fromBinary(method.output, buf),
-        request,
-        new Metadata(),
-        deadline(opts?.deadlineMs),
-      );
+      const call = open(method, request, { deadlineMs: opts?.deadlineMs ?? 30_000 });
       const out: MessageShape<typeof method.output>[] = [];
-      // The deserializer above turns every message into one of the output schema.
+      // open's deserializer turns every message into one of the output schema.
       for await (const msg of call as AsyncIterable<MessageShape<typeof method.output>>) out.push(msg);
       return out;
     },
+    open,
     callRaw(path, bytes, opts) {
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(

@@ -1,11 +1,10 @@
 /**
- * A GetContainerEvents subscriber for tests: grpc-js server-streaming over the unix socket, messages
- * decoded with the generated schemas. Collects what arrives and lets a test wait for an event.
+ * A GetContainerEvents subscriber for tests, on the CRI client's open stream. Collects what arrives
+ * and lets a test wait for an event.
  */
-import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
-import { Client, credentials, Metadata, type ClientReadableStream } from "@grpc/grpc-js";
-import { setTimeout as sleep } from "node:timers/promises";
-import { ContainerEventResponseSchema, GetEventsRequestSchema, RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { RuntimeService, type ContainerEventResponse } from "../../src/gen/index.js";
+import { criClient } from "./cri-client.js";
+import { waitFor } from "./wait-for.js";
 
 export interface EventSubscriber {
   readonly events: ContainerEventResponse[];
@@ -19,15 +18,8 @@ export interface EventSubscriber {
 }
 
 export function subscribeEvents(socketPath: string): EventSubscriber {
-  const client = new Client(`unix://${socketPath}`, credentials.createInsecure());
-  const method = RuntimeService.method.getContainerEvents;
-  const call: ClientReadableStream<ContainerEventResponse> = client.makeServerStreamRequest(
-    `/${method.parent.typeName}/${method.name}`,
-    () => Buffer.from(toBinary(GetEventsRequestSchema, create(GetEventsRequestSchema, {}))),
-    (buf: Buffer) => fromBinary(ContainerEventResponseSchema, buf),
-    {},
-    new Metadata(),
-  );
+  const client = criClient(socketPath);
+  const call = client.open(RuntimeService.method.getContainerEvents, {});
   const events: ContainerEventResponse[] = [];
   const ended: { done: boolean; error: unknown } = { done: false, error: undefined };
   call.on("data", (e: ContainerEventResponse) => events.push(e));
@@ -41,14 +33,8 @@ export function subscribeEvents(socketPath: string): EventSubscriber {
   return {
     events,
     ended,
-    async waitFor(match, ms = 15_000, what = "event") {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(match);
-        if (hit !== undefined) return hit;
-        if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms; got ${events.length} events`);
-        await sleep(25);
-      }
+    waitFor(match, ms = 15_000, what = "event") {
+      return waitFor(what, () => events.find(match), { timeoutMs: ms, intervalMs: 25, detail: () => `got ${events.length} events` });
     },
     pause() {
       call.pause();

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { demuxDockerStream, dockerJson, dockerRequest, isRecord } from "./docker-api.js";
+import { waitFor } from "./wait-for.js";
 import {
   BUSYBOX_IMAGE,
   PAUSE_IMAGE,
@@ -195,17 +196,15 @@ async function waitForTermHandler(state: Record<string, unknown>): Promise<void>
   const pid = state.Pid;
   assert.ok(typeof pid === "number" && pid > 0);
   const sigterm = 1n << 14n; // bit (15 - 1)
-  for (let i = 0; i < 100; i++) {
+  await waitFor(`pause (pid ${pid}) to install a SIGTERM handler`, async () => {
     let status: string;
     try {
       status = await readFile(`/proc/${pid}/status`, "utf8");
     } catch {
       await sleep(200);
-      return;
+      return true;
     }
     const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    if (caught !== undefined && (BigInt(`0x${caught}`) & sigterm) !== 0n) return;
-    await sleep(20);
-  }
-  assert.fail(`pause (pid ${pid}) did not install a SIGTERM handler within 2 s`);
+    return caught !== undefined && (BigInt(`0x${caught}`) & sigterm) !== 0n;
+  }, { timeoutMs: 3_000, intervalMs: 20 });
 }

@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { spawnSync } from "node:child_process";
 import { DEFAULT_DOCKER_SOCKET, dockerJson, dockerRequest, isRecord } from "./docker-api.js";
+import { waitFor } from "./wait-for.js";
 
 export interface PrivateDockerdOptions {
   /** A directory put first on dockerd's PATH: dockerd itself, containerd, the shims, runc. */
@@ -151,11 +152,7 @@ export async function createPrivateDockerd(options: PrivateDockerdOptions = {}):
       const pid = proc?.pid;
       if (pid === undefined) return;
       proc?.kill("SIGSTOP");
-      const deadline = Date.now() + 5_000;
-      while (!(await allThreadsStopped(pid))) {
-        if (Date.now() > deadline) throw new Error(`dockerd (pid ${pid}) did not stop within 5 s of SIGSTOP`);
-        await sleep(5);
-      }
+      await waitFor(`dockerd (pid ${pid}) to stop after SIGSTOP`, () => allThreadsStopped(pid), { timeoutMs: 5_000, intervalMs: 5 });
     },
     thaw() {
       proc?.kill("SIGCONT");

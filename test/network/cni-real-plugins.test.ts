@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { silentLogger } from "../../src/logger/index.js";
 import { CniPlugin, type NetworkPluginSettings, type PodNetworkSetup } from "../../src/network/index.js";
-import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "./net-kit.js";
+import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "../kit/host-network.js";
 
 const available = await haveCniPlugins();
 

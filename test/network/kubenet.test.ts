@@ -13,7 +13,7 @@ import { silentLogger } from "../../src/logger/index.js";
 import { KubenetPlugin, type NetworkPluginSettings, type PodNetworkSetup } from "../../src/network/index.js";
 import { detectMtu } from "../../src/network/kubenet/detect-mtu.js";
 import { kubenetHostRules, removeHostRules } from "../../src/network/kubenet/kubenet-host-rules.js";
-import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "./net-kit.js";
+import { addNetns, allocatedIps, cniBinDir, deleteLink, deleteNetns, haveCniPlugins, inNetns, randomId, readFrom, run, skipWithoutPlugins, testSubnets, type Netns } from "../kit/host-network.js";
 
 const available = await haveCniPlugins();
 

@@ -20,7 +20,7 @@ import type { CriClient } from "../kit/cri-client.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
 import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
-import { newRun, runSandbox, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { newRun, runSandbox, type SandboxRun } from "../kit/sandbox-run.js";
 import { release } from "node:os";
 
 const enginesDir = process.env.DOCKER_CRI_ENGINES_DIR ?? "/var/cache/docker-cri/engines";

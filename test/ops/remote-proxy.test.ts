@@ -28,6 +28,7 @@ import { ImageService, RuntimeService, StreamImagesRequestSchema, StatusRequestS
 import { isGrpcError } from "../kit/cri-client.js";
 import { metricsAddressOf, runExpectingFailure, startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE, ensureTestImages } from "../kit/images.js";
+import { waitFor } from "../kit/wait-for.js";
 
 const runtimePath = (name: string): string => `/${RuntimeService.typeName}/${name}`;
 const imagePath = (name: string): string => `/${ImageService.typeName}/${name}`;
@@ -299,7 +300,7 @@ describe("remote mode against a scripted remote", () => {
     // never by more; and not much earlier.
     assert.ok(seen.deadline <= started + 1500 + 400, `remote deadline ${seen.deadline - started} ms after the call began`);
     assert.ok(seen.deadline >= started + 1000, `remote deadline ${seen.deadline - started} ms after the call began`);
-    for (let i = 0; i < 40 && seen.cancelled !== true; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor("the remote call to end", () => seen.cancelled === true, { timeoutMs: 3_000 });
     assert.equal(seen.cancelled, true, "the remote call ended when the deadline passed");
     const mt = await metricsText(proxy);
     assert.ok(counter(mt, "Status", "DeadlineExceeded") >= 1, mt.split("\n").filter((l) => l.includes("Status")).join("\n"));
@@ -317,7 +318,7 @@ describe("remote mode against a scripted remote", () => {
     const out = await serverStream(client, runtimePath("StreamContainers"), Buffer.alloc(0), { cancelAfterChunks: 3 });
     assert.equal(out.code, status.CANCELLED);
     const seen = remote.seen.get("StreamContainers");
-    for (let i = 0; i < 40 && seen?.cancelled !== true; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor("the remote stream to be cancelled", () => seen?.cancelled === true, { timeoutMs: 3_000 });
     assert.equal(seen?.cancelled, true);
   });
 
@@ -341,7 +342,7 @@ describe("remote mode start-up", () => {
     try {
       const out = await unary(client, runtimePath("Version"), Buffer.alloc(0), { deadlineMs: 10_000 });
       assert.equal(out.error?.code, status.UNAVAILABLE);
-      for (let i = 0; i < 60 && !d.stderr().includes("The remote runtime does not answer yet"); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor("the warning", () => d.stderr().includes("The remote runtime does not answer yet"), { timeoutMs: 4_000 });
       assert.match(d.stderr(), /"level":"warn".*The remote runtime does not answer yet/);
     } finally {
       client.close();

@@ -17,6 +17,7 @@ import { cgroupDir, readCgroupLayout, RuntimeCgroupManager, type CgroupMount } f
 import { createLogger, type Logger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
 import { startDaemon } from "../kit/daemon.js";
+import { waitFor } from "../kit/wait-for.js";
 
 const layout = await readCgroupLayout().catch(() => undefined);
 const usable = layout?.version === 1 && process.getuid?.() === 0;
@@ -41,14 +42,6 @@ async function procCgroup(pid: number): Promise<Map<string, string>> {
 
 async function oomScoreAdj(pid: number): Promise<number> {
   return Number((await readFile(`/proc/${pid}/oom_score_adj`, "utf8")).trim());
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("runtime cgroup manager on cgroup v1", { skip }, () => {
@@ -161,7 +154,7 @@ describe("runtime cgroup manager on cgroup v1", { skip }, () => {
     manager.start();
     try {
       // The first check finds everything in place (the previous test put it there).
-      await waitFor("the first check", () => Promise.resolve(lines().some((l) => l.includes("Container runtime is in its cgroup"))));
+      await waitFor("the first check", () => lines().some((l) => l.includes("Container runtime is in its cgroup")));
       assert.ok(!lines().some((l) => l.includes("Moved the container runtime")));
       // dockerd "restarts" elsewhere: back to the root of the memory hierarchy. A later check moves it back.
       await writeFile(`${memoryMount().mountPoint}/cgroup.procs`, String(pid));

@@ -16,6 +16,7 @@ import { RuntimeService } from "../../src/gen/index.js";
 import { criClient } from "../kit/cri-client.js";
 import { repoRoot, startDaemon } from "../kit/daemon.js";
 import { daemonNodeArgs } from "../kit/daemon-entry.js";
+import { waitFor } from "../kit/wait-for.js";
 import { startNotifySink, type NotifySink } from "./kit/notify-sink.js";
 
 const execFileAsync = promisify(execFile);
@@ -63,15 +64,7 @@ function servingPids(stderr: string): number[] {
   return pids;
 }
 
-async function waitUntil<T>(what: string, fn: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const daemonWait = { timeoutMs: 30_000 };
 
 describe("packaging/systemd unit files", () => {
   it("docker-cri.service is Type=notify, restarts always, kills only its own process, delegates cgroups, and serves fd://", async () => {
@@ -168,7 +161,7 @@ describe("socket activation with NOTIFY_SOCKET", () => {
     const first = criClient(path);
     const second = criClient(path);
     try {
-      const pid1 = await waitUntil("the first daemon to serve", () => servingPids(stderr)[0]);
+      const pid1 = await waitFor("the first daemon to serve", () => servingPids(stderr)[0], daemonWait);
       const ready1 = await sink.waitFor(/^READY=1/);
       assert.equal(ready1.pid, pid1, "READY=1 must come from the main process (NotifyAccess=main)");
       assert.match(ready1.text, /\nSTATUS=Serving CRI on fd:\/\//);
@@ -179,15 +172,15 @@ describe("socket activation with NOTIFY_SOCKET", () => {
       const stopping = await sink.waitFor(/^STOPPING=1/);
       assert.equal(stopping.pid, pid1);
       assert.ok(sink.messages.indexOf(stopping) > sink.messages.indexOf(ready1), "STOPPING=1 comes after READY=1");
-      await waitUntil("the first daemon to stop", () => (stderr.includes('"msg":"Stopped"') ? true : undefined));
+      await waitFor("the first daemon to stop", () => stderr.includes('"msg":"Stopped"'), daemonWait);
 
       // Between the two runs nobody accepts: the connection waits in the socket's backlog, as it does
       // while systemd restarts the service, and the second daemon answers it.
       const version = await second.call(RuntimeService.method.version, {}, { deadlineMs: 30_000 });
       assert.equal(version.runtimeName, "docker");
-      const pid2 = await waitUntil("the second daemon to serve", () => servingPids(stderr)[1]);
+      const pid2 = await waitFor("the second daemon to serve", () => servingPids(stderr)[1], daemonWait);
       assert.notEqual(pid2, pid1);
-      const ready2 = await waitUntil("READY=1 from the second daemon", () => sink.messages.find((m) => m.pid === pid2 && m.text.startsWith("READY=1")));
+      const ready2 = await waitFor("READY=1 from the second daemon", () => sink.messages.find((m) => m.pid === pid2 && m.text.startsWith("READY=1")), daemonWait);
       assert.ok(ready2);
       process.kill(pid2, "SIGTERM");
       assert.equal(await exited, 0, stderr);
@@ -211,7 +204,7 @@ describe("socket activation with NOTIFY_SOCKET", () => {
     try {
       const client = d.client();
       assert.equal((await client.call(RuntimeService.method.version, {})).runtimeName, "docker");
-      await waitUntil("the notify error line", () => (d.stderr().includes("Cannot notify systemd") ? true : undefined), 10_000);
+      await waitFor("the notify error line", () => d.stderr().includes("Cannot notify systemd"), { timeoutMs: 10_000 });
       assert.match(d.stderr(), /"level":"error".*"notifySocket":"relative\/notify.sock".*Cannot notify systemd: NOTIFY_SOCKET is neither an absolute path nor an abstract socket/);
     } finally {
       assert.equal(await d.stop(), 0);

@@ -40,8 +40,8 @@ import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { dockerJson, isRecord } from "../kit/docker-api.js";
 import { BUSYBOX_IMAGE, ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
 import { createPrivateDockerd, type PrivateDockerd } from "../kit/private-dockerd.js";
-import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../network/net-kit.js";
-import { newRun, type PodInit, type SandboxRun } from "../e2e/sandbox-fixture.js";
+import { allocatedIps, bridgeNetworkNode, cniBinDir, deleteLink, haveCniPlugins, randomId, run as runCmd, skipWithoutPlugins } from "../kit/host-network.js";
+import { newRun, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
 const full = process.env.DOCKER_CRI_SOAK === "full";
 const steadyPods = full ? 110 : 24;

@@ -6,14 +6,16 @@
  * re-inspect does not answer in time is never listed as it was; the list comes from Docker instead.
  */
 import { strict as assert } from "node:assert";
-import { PassThrough } from "node:stream";
+import type { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ContainerInspect, ContainerSummary, DockerStreamResponse, DockerTransport } from "../../src/docker/index.js";
+import type { ContainerInspect, ContainerSummary } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { StateCache, summaryOf } from "../../src/state-cache/index.js";
 import { partialInspect } from "../../src/state-cache/partial-inspect.js";
+import { eventsOnlyTransport } from "../fakes/events-only-transport.js";
+import { waitFor } from "../kit/wait-for.js";
 
 const label = "io.kubernetes.docker.type";
 const C = "c".repeat(64);
@@ -42,20 +44,7 @@ class World {
   streams: PassThrough[] = [];
   lists = 0;
 
-  readonly transport = {
-    endpoint: "fake",
-    apiVersion: "1.41",
-    useApiVersion: () => undefined,
-    request: () => Promise.reject(new Error("not used")),
-    hijack: () => Promise.reject(new Error("not used")),
-    close: () => Promise.resolve(),
-    stream: (opts: { signal?: AbortSignal }): Promise<DockerStreamResponse> => {
-      const body = new PassThrough();
-      opts.signal?.addEventListener("abort", () => body.destroy(), { once: true });
-      this.streams.push(body);
-      return Promise.resolve({ status: 200, headers: {}, body });
-    },
-  } as unknown as DockerTransport; // only the members the cache uses are implemented
+  readonly transport = eventsOnlyTransport(this.streams);
 
   readonly containersApi = {
     list: (): Promise<ContainerSummary[]> => {
@@ -79,13 +68,8 @@ class World {
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+/** The fakes answer at once: a short wait, polled often. */
+const soon = { timeoutMs: 3_000, intervalMs: 5 };
 
 let keepAlive: NodeJS.Timeout | undefined;
 before(() => { keepAlive = setInterval(() => undefined, 1000); });
@@ -103,7 +87,7 @@ async function race(order: "event-first" | "refresh-first"): Promise<{ cache: St
   world.containers.set(C, make(C, "created"));
   world.hold = true;
   world.event("create", C);
-  await until(() => world.held.length === 1, "the event's inspect");
+  await waitFor("the event's inspect", () => world.held.length === 1, soon);
   // The container was known to nobody yet; a first read puts it in (as created) without waiting.
   world.hold = false;
   await cache.inspect(C, AbortSignal.timeout(1000));
@@ -111,7 +95,7 @@ async function race(order: "event-first" | "refresh-first"): Promise<{ cache: St
   world.containers.set(C, make(C, "running"));
   cache.markDirty(C);
   const reading = cache.inspect(C, AbortSignal.timeout(3000));
-  await until(() => world.held.length === 2, "the dirty re-inspect");
+  await waitFor("the dirty re-inspect", () => world.held.length === 2, soon);
   const [early, late] = world.held;
   assert.ok(early !== undefined && late !== undefined);
   assert.equal(early.answer?.state.status, "created");
@@ -148,7 +132,7 @@ describe("StateCache ordering", () => {
     const { cache, world } = await race("refresh-first");
     world.containers.set(C, make(C, "exited"));
     world.event("die", C);
-    await until(() => cache.peek(C)?.state.status === "exited", "the die event");
+    await waitFor("the die event", () => cache.peek(C)?.state.status === "exited", soon);
     await cache.stop();
   });
 

@@ -5,14 +5,15 @@
  * hangs (Docker holds its lock).
  */
 import { strict as assert } from "node:assert";
-import { PassThrough } from "node:stream";
+import type { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { ContainerInspect, ContainerSummary, DockerStreamResponse, DockerTransport } from "../../src/docker/index.js";
+import type { ContainerInspect, ContainerSummary } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { StateCache, summaryOf, type ContainerChange } from "../../src/state-cache/index.js";
 import { partialInspect } from "../../src/state-cache/partial-inspect.js";
+import { eventsOnlyTransport } from "../fakes/events-only-transport.js";
+import { waitFor } from "../kit/wait-for.js";
 
 const label = "io.kubernetes.docker.type";
 
@@ -27,20 +28,7 @@ class World {
   inspects = 0;
   streams: PassThrough[] = [];
 
-  readonly transport = {
-    endpoint: "fake",
-    apiVersion: "1.41",
-    useApiVersion: () => undefined,
-    request: () => Promise.reject(new Error("not used")),
-    hijack: () => Promise.reject(new Error("not used")),
-    close: () => Promise.resolve(),
-    stream: (opts: { signal?: AbortSignal }): Promise<DockerStreamResponse> => {
-      const body = new PassThrough();
-      opts.signal?.addEventListener("abort", () => body.destroy(), { once: true });
-      this.streams.push(body);
-      return Promise.resolve({ status: 200, headers: {}, body });
-    },
-  } as unknown as DockerTransport; // only the members the cache uses are implemented
+  readonly transport = eventsOnlyTransport(this.streams);
 
   readonly containersApi = {
     list: (): Promise<ContainerSummary[]> => Promise.resolve([...this.containers.values()].map(summaryOf)),
@@ -61,13 +49,8 @@ class World {
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** The fakes answer at once: a short wait, polled often. */
+const soon = { timeoutMs: 3_000, intervalMs: 10 };
 
 // Docker calls are bounded by AbortSignal.timeout, whose timers do not keep a process alive; in the
 // daemon the server does, here this interval stands in for it.
@@ -89,7 +72,7 @@ describe("StateCache", () => {
 
     world.containers.set("a", make("a", "running"));
     world.event("start", "a");
-    await until(() => changes.length === 1, "the start change");
+    await waitFor("the start change", () => changes.length === 1, soon);
     const [started] = changes;
     assert.ok(started !== undefined);
     assert.deepEqual([started.action, started.current?.state.status, started.previous?.state.status], ["start", "running", "created"]);
@@ -99,10 +82,10 @@ describe("StateCache", () => {
 
     // The daemon goes away: the stream ends. Meanwhile a is removed and b appears.
     world.streams[0]?.end();
-    await until(() => !cache.synced, "the cache to notice");
+    await waitFor("the cache to notice", () => !cache.synced, soon);
     world.containers.delete("a");
     world.containers.set("b", make("b", "running"));
-    await until(() => cache.synced && world.streams.length === 2, "the reconnect");
+    await waitFor("the reconnect", () => cache.synced && world.streams.length === 2, soon);
     assert.deepEqual(changes.slice(1).map((c) => `${c.action} ${c.id} ${c.replayed}`), ["create b true", "start b true", "destroy a true"]);
     assert.deepEqual(cache.peekAll().map((c) => c.id).sort(), ["b", "keep"]);
     await cache.stop();
@@ -121,7 +104,7 @@ describe("StateCache", () => {
     assert.equal(all.find((c) => c.id === "stuck")?.state.pid, 0, "partial: only what the list knows");
     // Once Docker answers again, the retry fills it in and reads are served from memory.
     world.hanging.delete("stuck");
-    await until(() => cache.peek("stuck")?.state.pid === 1, "the retry");
+    await waitFor("the retry", () => cache.peek("stuck")?.state.pid === 1, soon);
     const before = world.inspects;
     await cache.inspect("stuck", AbortSignal.timeout(1000));
     assert.equal(world.inspects, before);

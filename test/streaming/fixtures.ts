@@ -61,16 +61,6 @@ export async function removeContainers(): Promise<void> {
   await Promise.all(ids.map((id) => dockerRequest({ method: "DELETE", path: `/containers/${id}`, query: { force: true } })));
 }
 
-/** Waits until `check` passes (a server inside a container coming up). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Builds the port-forward addon the daemon loads (what `npm run build` does). */
 export function buildNetnsAddon(): void {
   const res = spawnSync(process.execPath, [join(repoRoot, "scripts", "build-addons.mjs"), "netns-connect"], { encoding: "utf8" });

@@ -12,7 +12,8 @@ import { RuntimeService } from "../../src/gen/index.js";
 import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { ensureTestImages } from "../kit/images.js";
-import { buildNetnsAddon, createContainer, eventually, removeContainers } from "./fixtures.js";
+import { waitFor } from "../kit/wait-for.js";
+import { buildNetnsAddon, createContainer, removeContainers } from "./fixtures.js";
 import { rawWebSocket } from "./raw-websocket.js";
 import { spdyUpgrade, SpdyClient } from "./spdy-client.js";
 import { WsChannelClient } from "./ws-channel-client.js";
@@ -62,13 +63,14 @@ describe("PortForward", { timeout: 120_000 }, () => {
     daemon = await startDaemon();
     cri = daemon.client();
     pod = await createContainer({ name: "pod", cmd: ["sh", "-c", podScript], loopbackWithIpv6: true, kind: "podsandbox" });
-    // The servers inside come up a moment after the container starts.
-    await eventually(async () => {
+    // The servers inside come up a moment after the container starts; until then a forward may fail.
+    const serving = async (): Promise<boolean> => {
       const client = await spdyClient([]);
       const [a, b] = await Promise.all([forward(client, 0, 8080, get("/big.md5")), forward(client, 1, 8081, get("/"))]);
       client.destroy();
       return a.error === "" && body(a.data).length === 33 && b.error === "";
-    }, 20_000);
+    };
+    await waitFor("the servers in the pod", () => serving().catch(() => false), { timeoutMs: 20_000, intervalMs: 100 });
   });
 
   after(async () => {

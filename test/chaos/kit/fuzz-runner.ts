@@ -9,8 +9,8 @@ import { fromBinary, type DescMethod } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { ImageService, RuntimeService } from "../../../src/gen/index.js";
 import type { FuzzCase } from "./fuzz-cases.js";
-import type { FuzzFixture } from "./fuzz-fixture.js";
-import { codeName, rawCaller, type CallOutcome } from "./raw-call.js";
+import type { FuzzFixture } from "../../kit/fuzz-fixture.js";
+import { codeName, rawCaller, type CallOutcome } from "../../kit/raw-call.js";
 
 /** Codes a bad request may get. OK too: many mutations are still valid requests. */
 const clientCodes: ReadonlySet<status> = new Set([

@@ -1,16 +1,16 @@
 /**
- * Shared setup of the pod sandbox end-to-end tests: a docker-cri with the test pause image, pod
- * configs that carry a per-run label (other engineers' tests use the same dockerd at the same time,
- * so these tests only ever list, inspect or remove what carries it), and direct Docker access for
- * assertions behind docker-cri's back.
+ * A sandbox run, for every suite that drives pods on the real dockerd (e2e, chaos, ops, soak): a
+ * docker-cri with the test pause image, pod configs that carry a per-run label (other engineers'
+ * tests use the same dockerd at the same time, so these tests only ever list, inspect or remove what
+ * carries it), and direct Docker access for assertions behind docker-cri's back.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { RuntimeService, type PodSandboxConfig, type PodSandboxConfigSchema } from "../../src/gen/index.js";
-import type { CriClient } from "../kit/cri-client.js";
-import { startDaemon, type Daemon, type DaemonOptions } from "../kit/daemon.js";
-import { DockerApiError, dockerJson, isRecord } from "../kit/docker-api.js";
-import { ensureTestImages, PAUSE_IMAGE } from "../kit/images.js";
+import type { CriClient } from "./cri-client.js";
+import { startDaemon, type Daemon, type DaemonOptions } from "./daemon.js";
+import { DockerApiError, dockerJson, isRecord } from "./docker-api.js";
+import { ensureTestImages, PAUSE_IMAGE } from "./images.js";
 
 export const runLabel = "io.docker-cri.test.sandbox-run";
 

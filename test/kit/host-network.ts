@@ -1,8 +1,8 @@
 /**
- * Host networking for the network tests: private network namespaces (`docker-cri-test-<random>`),
- * unique bridge names and subnets, commands run inside a namespace, and the leftovers of real CNI
- * plugins (host-local allocation files) to assert on. Everything a test creates carries its own
- * random id, and cleanup removes only that.
+ * Host networking for the tests that give pods a network (network, e2e, chaos, soak): private
+ * network namespaces (`docker-cri-test-<random>`), unique bridge names and subnets, commands run
+ * inside a namespace, and the leftovers of real CNI plugins (host-local allocation files) to assert
+ * on. Everything a test creates carries its own random id, and cleanup removes only that.
  */
 import { execFile } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";

@@ -11,11 +11,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { create, type DescMethod, type Message } from "@bufbuild/protobuf";
-import { ImageService, NamespaceMode, RuntimeService } from "../../../src/gen/index.js";
-import type { CriClient } from "../../kit/cri-client.js";
-import { startDaemon, type Daemon } from "../../kit/daemon.js";
-import { dockerJson, dockerRequest, isRecord } from "../../kit/docker-api.js";
-import { ensureTestImages } from "../../kit/images.js";
+import { ImageService, NamespaceMode, RuntimeService } from "../../src/gen/index.js";
+import type { CriClient } from "./cri-client.js";
+import { startDaemon, type Daemon } from "./daemon.js";
+import { dockerJson, dockerRequest, isRecord } from "./docker-api.js";
+import { ensureTestImages } from "./images.js";
 
 export const fuzzRunLabel = "io.docker-cri.test.fuzz-run";
 
