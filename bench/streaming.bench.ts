@@ -7,8 +7,8 @@ import { StdFrameParser, type DockerTransport } from "../src/docker/index.js";
 import { RuntimeService } from "../src/gen/index.js";
 import { BUSYBOX_IMAGE } from "../test/kit/images.js";
 import { buildNetnsAddon } from "../test/streaming/fixtures.js";
-import { openRemoteCommand } from "../test/streaming/remote-command-client.js";
-import { spdyUpgrade } from "../test/streaming/spdy-client.js";
+import { openRemoteCommand } from "../test/kit/remote-command-client.js";
+import { spdyUpgrade } from "../test/kit/spdy-client.js";
 import type { BenchCase, BenchContext } from "./bench.js";
 
 const LABEL = "io.docker-cri.bench.streaming-run";

@@ -16,7 +16,7 @@ import type { CriClient } from "../kit/cri-client.js";
 import { metricsAddressOf, runExpectingFailure, startDaemon, type Daemon } from "../kit/daemon.js";
 import { BUSYBOX_IMAGE } from "../kit/images.js";
 import { startSocketActivated } from "../kit/socket-activation.js";
-import { spdyUpgrade } from "../streaming/spdy-client.js";
+import { spdyUpgrade } from "../kit/spdy-client.js";
 import { field, inspect, newRun, removeRunContainers, startSandboxDaemon, type PodInit, type SandboxRun } from "../kit/sandbox-run.js";
 
 /** Capability bits (linux/capability.h). */

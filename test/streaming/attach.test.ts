@@ -12,7 +12,7 @@ import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { dockerJson } from "../kit/docker-api.js";
 import { ensureTestImages } from "../kit/images.js";
 import { createContainer, removeContainers } from "./fixtures.js";
-import { openRemoteCommand, parseStatus } from "./remote-command-client.js";
+import { openRemoteCommand, parseStatus } from "../kit/remote-command-client.js";
 import { WsChannelClient } from "./ws-channel-client.js";
 
 /** Reads back lines, answering each; prints to stderr too, so both streams can be checked. */

@@ -11,8 +11,8 @@ import { startDaemon, type Daemon } from "../kit/daemon.js";
 import { isGrpcError, type CriClient } from "../kit/cri-client.js";
 import { ensureTestImages } from "../kit/images.js";
 import { createContainer, removeContainers } from "./fixtures.js";
-import { exitCodeOf, openRemoteCommand, parseStatus } from "./remote-command-client.js";
-import { spdyUpgrade } from "./spdy-client.js";
+import { exitCodeOf, openRemoteCommand, parseStatus } from "../kit/remote-command-client.js";
+import { spdyUpgrade } from "../kit/spdy-client.js";
 import { WsChannelClient } from "./ws-channel-client.js";
 
 describe("Exec over SPDY", { timeout: 120_000 }, () => {

@@ -10,7 +10,7 @@ import { startDaemon, type Daemon } from "../kit/daemon.js";
 import type { CriClient } from "../kit/cri-client.js";
 import { ensureTestImages } from "../kit/images.js";
 import { createContainer, removeContainers } from "./fixtures.js";
-import { exitCodeOf, parseStatus } from "./remote-command-client.js";
+import { exitCodeOf, parseStatus } from "../kit/remote-command-client.js";
 import { WsChannelClient } from "./ws-channel-client.js";
 
 const STDIN = 0;

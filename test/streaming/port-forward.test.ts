@@ -15,7 +15,7 @@ import { ensureTestImages } from "../kit/images.js";
 import { waitFor } from "../kit/wait-for.js";
 import { buildNetnsAddon, createContainer, removeContainers } from "./fixtures.js";
 import { rawWebSocket } from "./raw-websocket.js";
-import { spdyUpgrade, SpdyClient } from "./spdy-client.js";
+import { spdyUpgrade, SpdyClient } from "../kit/spdy-client.js";
 import { WsChannelClient } from "./ws-channel-client.js";
 
 const podScript = [

@@ -8,8 +8,8 @@ import { after, before, describe, it } from "node:test";
 import type { StreamingRuntime } from "../../src/cri/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { createStreamingService, startStreamingServer, type StreamingServer, type StreamingService } from "../../src/streaming-server/index.js";
-import { openRemoteCommand, parseStatus } from "./remote-command-client.js";
-import { spdyUpgrade } from "./spdy-client.js";
+import { openRemoteCommand, parseStatus } from "../kit/remote-command-client.js";
+import { spdyUpgrade } from "../kit/spdy-client.js";
 
 const runtime: StreamingRuntime = {
   exec(spec, io) {
