@@ -1,7 +1,7 @@
 /**
  * Copies each container's output from Docker's json-file log into the kubelet's CRI log file (or,
- * in --container-log-mode=json-symlink, links the two). The shape of src/logs' ContainerLogManager:
- * the RPCs depend on this interface only, and app.ts hands them src/logs' implementation.
+ * in --container-log-mode=json-symlink, links the two). The shape of src/container-logs' ContainerLogManager:
+ * the RPCs depend on this interface only, and app.ts hands them src/container-logs' implementation.
  */
 export interface ContainerLogManager {
   /** Start (or resume after a restart) copying the container's output to criLogPath. Idempotent. */
