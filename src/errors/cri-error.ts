@@ -43,6 +43,12 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** A Node system error's `code` ("ENOENT", "ECONNREFUSED"), when the thrown value has one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code: unknown = typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
+  return typeof code === "string" ? code : undefined;
+}
+
 /**
  * Wraps any thrown value: CriErrors pass through; an abort (AbortError) is Canceled and a timeout
  * (AbortSignal.timeout's TimeoutError) DeadlineExceeded; the rest become Internal. The cause is kept.

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CriError, errorMessage } from "../errors/index.js";
+import { errnoCode, errorMessage } from "../errors/index.js";
 import type { Logger } from "../logger/index.js";
+import { addonLoader } from "../util/native-addon.js";
 
 /**
  * systemd's readiness protocol (sd_notify(3)) for a Type=notify unit: "READY=1" once the CRI socket
@@ -34,34 +32,17 @@ const addonCandidates = [
 /** systemd's queue for the notify socket can be full for a moment; these are the waits between tries. */
 const retryDelaysMs = [20, 100, 500];
 
-let loaded: SdNotifyAddon | CriError | undefined;
-
-function loadAddon(): SdNotifyAddon {
-  loaded ??= tryLoad();
-  if (loaded instanceof CriError) throw loaded;
-  return loaded;
-}
-
-function tryLoad(): SdNotifyAddon | CriError {
-  const path = addonCandidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
-  if (path === undefined) {
-    return new CriError("Unavailable", "The sd-notify addon is not built (run `npm run build`, which needs a C compiler)");
-  }
-  try {
-    const mod: unknown = createRequire(import.meta.url)(path);
-    const notify: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "notify") : undefined;
-    if (typeof notify !== "function") return new CriError("Internal", `Invalid sd-notify addon at "${path}": it exports no notify function`);
-    // The addon's contract (sd-notify.c): notify(string, string) → undefined, throwing on failure.
-    return { notify: notify as SdNotifyAddon["notify"] };
-  } catch (err) {
-    return new CriError("Unavailable", `Cannot load the sd-notify addon "${path}": ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code: unknown = typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
-  return typeof code === "string" ? code : undefined;
-}
+const loadAddon = addonLoader(
+  {
+    name: "sd-notify",
+    exportName: "notify",
+    candidates: addonCandidates,
+    notBuilt: "The sd-notify addon is not built (run `npm run build`, which needs a C compiler)",
+    cannotLoad: (path, reason) => `Cannot load the sd-notify addon "${path}": ${reason}`,
+  },
+  // The addon's contract (sd-notify.c): notify(string, string) → undefined, throwing on failure.
+  (notify): SdNotifyAddon => ({ notify }),
+);
 
 /** systemd sets an absolute path, or "@name" for the abstract namespace; vsock: and others are not supported. */
 function isSupportedSocket(socketPath: string): boolean {
@@ -91,7 +72,7 @@ export function createSdNotifier(socketPath: string | undefined, log: Logger): S
           return true;
         } catch (err) {
           const delay = retryDelaysMs[attempt];
-          if (codeOf(err) === "EAGAIN" && delay !== undefined) {
+          if (errnoCode(err) === "EAGAIN" && delay !== undefined) {
             await sleep(delay);
             continue;
           }

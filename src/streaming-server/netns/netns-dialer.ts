@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Socket } from "node:net";
-import { fileURLToPath } from "node:url";
-import { CriError, errorMessage } from "../../errors/index.js";
+import { CriError, errnoCode, errorMessage } from "../../errors/index.js";
+import { addonLoader } from "../../util/native-addon.js";
 
 /** Connects to a loopback port inside a network namespace (see netns-connect.c). */
 export type NetnsDialer = (netnsPath: string, port: number, signal: AbortSignal) => Promise<Socket>;
@@ -19,38 +17,21 @@ const addonCandidates = [
 
 const connectTimeoutMs = 10_000;
 
-let loaded: NetnsAddon | CriError | undefined;
-
-function loadAddon(): NetnsAddon {
-  if (loaded === undefined) loaded = tryLoad();
-  if (loaded instanceof CriError) throw loaded;
-  return loaded;
-}
-
-function tryLoad(): NetnsAddon | CriError {
-  const path = addonCandidates.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
-  if (path === undefined) {
-    return new CriError("Unavailable", "Port forwarding is unavailable: the netns-connect addon is not built (run `npm run build`, which needs a C compiler)");
-  }
-  try {
-    const mod: unknown = createRequire(import.meta.url)(path);
-    const connect: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "connect") : undefined;
-    if (typeof connect !== "function") return new CriError("Internal", `Invalid netns-connect addon at "${path}": it exports no connect function`);
-    // The addon's contract (netns-connect.c): connect(string, 4|6, number, number) → Promise<number>.
-    return { connect: connect as NetnsAddon["connect"] };
-  } catch (err) {
-    return new CriError("Unavailable", `Port forwarding is unavailable: cannot load "${path}": ${errorMessage(err)}`, { cause: err });
-  }
-}
+const loadAddon = addonLoader(
+  {
+    name: "netns-connect",
+    exportName: "connect",
+    candidates: addonCandidates,
+    notBuilt: "Port forwarding is unavailable: the netns-connect addon is not built (run `npm run build`, which needs a C compiler)",
+    cannotLoad: (path, reason) => `Port forwarding is unavailable: cannot load "${path}": ${reason}`,
+  },
+  // The addon's contract (netns-connect.c): connect(string, 4|6, number, number) → Promise<number>.
+  (connect): NetnsAddon => ({ connect: connect as NetnsAddon["connect"] }),
+);
 
 /** Read through a call: after an await the signal may have fired, which flow analysis cannot know. */
 function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code: unknown = typeof err === "object" && err !== null ? Reflect.get(err, "code") : undefined;
-  return typeof code === "string" ? code : undefined;
 }
 
 /**
@@ -67,7 +48,7 @@ export const dialInNetns: NetnsDialer = async (netnsPath, port, signal) => {
     try {
       fd = await addon.connect(netnsPath, family, port, connectTimeoutMs);
     } catch (err) {
-      const code = codeOf(err);
+      const code = errnoCode(err);
       failures.push(`${family === 4 ? "127.0.0.1" : "[::1]"}:${port}: ${errorMessage(err)}`);
       // Only "nothing there on this family" moves on to the other family.
       if (code === "ECONNREFUSED" || code === "EADDRNOTAVAIL" || code === "ENETUNREACH" || code === "EAFNOSUPPORT") continue;
