@@ -67,6 +67,8 @@ export interface CgroupUsage {
   readonly cpu: Pick<CpuCounters, "usageNs"> | undefined;
   readonly memory: MemoryUsage | undefined;
   readonly pids: Pick<PidCounters, "current"> | undefined;
+  /** When it was read (wall clock, ns), if it may be older than the answer it goes into (RecentUsage). */
+  readonly readAtNs?: bigint;
 }
 
 /** One value of a "key value" file such as memory.stat, by key: a parsed map's get, or keyValue on the text. */

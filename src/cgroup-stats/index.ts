@@ -10,6 +10,8 @@ export type { CgroupSnapshot } from "./cgroup-reader.js";
 export { unlimitedFrom, workingSetOf } from "./cgroup-stats.js";
 export type { CgroupStats, CgroupUsage, CpuCounters, MemoryCounters, MemoryUsage, PidCounters } from "./cgroup-stats.js";
 export { CpuSampler } from "./cpu-sampler.js";
+export { RecentUsage } from "./recent-usage.js";
+export type { RecentUsageOptions, TimedUsage } from "./recent-usage.js";
 export type { CpuSamplerOptions, SampleTarget } from "./cpu-sampler.js";
 export { parseNetDev, readPodInterfaces } from "./net-dev.js";
 export type { InterfaceCounters } from "./net-dev.js";

@@ -91,6 +91,35 @@ describe("stats", () => {
     await r.cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 0n });
   });
 
+  it("ListContainerStats and ListPodSandboxStats asked together share one reading, timestamped when it was taken", async () => {
+    const pod = await r.pod("shared");
+    const id = await r.run(pod, r.container("busy", { command: ["sh", "-c", "while :; do :; done"] }));
+    const dirs = dirsOfPid(await pidOf(id));
+    await waitFor("the busy loop to use CPU", () => readCounters(dirs).cpuNs > 50_000_000n, { timeoutMs: 20_000, intervalMs: 200 });
+    const filter = { labelSelector: r.sandbox.selector };
+    const cpuOf = async () => {
+      const [list, pods] = await Promise.all([
+        r.cri.call(RuntimeService.method.listContainerStats, { filter: { id } }),
+        r.cri.call(RuntimeService.method.listPodSandboxStats, { filter: { ...filter, id: pod.id } }),
+      ]);
+      const own = list.stats.find((s) => s.attributes?.id === id)?.cpu;
+      const inPod = pods.stats[0]?.linux?.containers.find((c) => c.attributes?.id === id)?.cpu;
+      assert.ok(own !== undefined && inPod !== undefined, "both answers carry the container's CPU");
+      return { own, inPod };
+    };
+    const before = BigInt(Date.now()) * 1_000_000n;
+    const first = await cpuOf();
+    // A busy loop's counter moves every tick: equal values mean one reading served both calls.
+    same(first.inPod.usageCoreNanoSeconds?.value, first.own.usageCoreNanoSeconds?.value);
+    same(first.inPod.timestamp, first.own.timestamp);
+    assert.ok(first.own.timestamp >= before - 1_000_000n, "the reading is this call's, not an older one");
+    await sleep(1_200);
+    const second = await cpuOf();
+    assert.ok(second.own.timestamp >= first.own.timestamp + 1_000_000_000n, "a reading older than its 1 s window is not served again");
+    assert.ok((second.own.usageCoreNanoSeconds?.value ?? 0n) > (first.own.usageCoreNanoSeconds?.value ?? 0n), "the new reading has the loop's new CPU time");
+    await r.cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 0n });
+  });
+
   it("uses the pod's own cgroup when the sandbox has a cgroup parent", async () => {
     const parent = `/docker-cri-stats-${r.sandbox.runId}`;
     const pod = await r.pod("parent", { linux: { cgroupParent: parent } });

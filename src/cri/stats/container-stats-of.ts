@@ -10,10 +10,10 @@ import { cpuUsageOf, memoryUsageOf, swapUsageOf, usageRead, type CgroupRead } fr
 export type ContainerStatsShape = MessageInitShape<typeof ContainerStatsSchema>;
 
 /** A container's cgroup counters right now, read `how`; undefined when it has no cgroup (not running). */
-export function containerSnapshot<S extends CgroupUsage>(deps: Pick<StatsDeps, "cgroups">, c: ContainerInspect, how: CgroupRead<S>): S | undefined {
+export function containerSnapshot<S extends CgroupUsage>(deps: Pick<StatsDeps, "cgroups" | "recentUsage">, c: ContainerInspect, how: CgroupRead<S>): S | undefined {
   if (!c.state.running) return undefined;
   const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
-  return cgroup === undefined ? undefined : how.read(deps.cgroups.reader, cgroup);
+  return cgroup === undefined ? undefined : how.read(deps, cgroup);
 }
 
 /**

@@ -27,7 +27,7 @@ export interface PodTotals<S extends CgroupUsage> {
 export function podTotals<S extends CgroupUsage>(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], how: CgroupRead<S>, memberSnapshots?: ReadonlyMap<string, S | undefined>): PodTotals<S> {
   const cgroup = sandbox.state.running ? deps.cgroups.pod({ cgroupParent: sandbox.hostConfig.cgroupParent }) : undefined;
   if (cgroup !== undefined) {
-    return { snapshot: how.read(deps.cgroups.reader, cgroup), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
+    return { snapshot: how.read(deps, cgroup), nanoCores: deps.sampler.nanoCores(podSampleKey(sandbox.id)), cgroup };
   }
   const parts = [sandbox, ...members];
   const snapshotOf = (c: ContainerInspect): S | undefined => (memberSnapshots?.has(c.id) === true ? memberSnapshots.get(c.id) : containerSnapshot(deps, c, how));

@@ -1,7 +1,7 @@
 import type { DockerTransport } from "../../docker/index.js";
 import type { Logger } from "../../logger/index.js";
 import { listWritableLayerSizes, type StateCache } from "../../state-cache/index.js";
-import { CgroupLocator, CgroupReader, CpuSampler, WritableLayerSizes, type SampleTarget } from "../../cgroup-stats/index.js";
+import { CgroupLocator, CgroupReader, CpuSampler, RecentUsage, WritableLayerSizes, type SampleTarget } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel } from "../translate/index.js";
 import { isSandbox, podSampleKey, type StatsDeps } from "./stats-deps.js";
 
@@ -18,6 +18,8 @@ export interface StatsCollectorsOptions {
   /** Writable layer measurement period; default 60 s. */
   readonly layerIntervalMs?: number;
   readonly procRoot?: string;
+  /** How long one cgroup usage reading answers the stats RPCs (RecentUsage); default 1 s. */
+  readonly usageWindowMs?: number;
 }
 
 /** What the stats RPCs read from: cgroup files, the CPU sampler, the writable layer sizes. */
@@ -43,6 +45,7 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
     readUsage: (cgroup) => reader.cpuUsage(cgroup),
     log: log.child({ component: "cpu-sampler" }),
   });
+  const recentUsage = new RecentUsage({ read: (cgroup) => reader.readUsage(cgroup), windowMs: opts.usageWindowMs ?? 1_000 });
   const layers = new WritableLayerSizes({
     load: (signal) => listWritableLayerSizes(opts.transport, `${containerTypeLabel}=${containerTypeContainer}`, signal, opts.requestTimeoutMs),
     intervalMs: opts.layerIntervalMs ?? 60_000,
@@ -51,7 +54,7 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
     log: log.child({ component: "writable-layers" }),
   });
   return {
-    stats: { cache, cgroups, sampler, layers, dockerRootDir: opts.dockerRootDir, procRoot },
+    stats: { cache, cgroups, recentUsage, sampler, layers, dockerRootDir: opts.dockerRootDir, procRoot },
     start() {
       sampler.start();
       layers.start();

@@ -1,6 +1,6 @@
 import type { ContainerInspect } from "../../docker/index.js";
 import type { StateCache } from "../../state-cache/index.js";
-import type { CgroupLocator, CpuSampler, WritableLayerSizes } from "../../cgroup-stats/index.js";
+import type { CgroupLocator, CpuSampler, RecentUsage, WritableLayerSizes } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel, containerTypeSandbox, sandboxIdLabel } from "../translate/index.js";
 
 /** Everything the stats and metrics RPCs need; none of it calls Docker while the cache is synced. */
@@ -8,6 +8,8 @@ export interface StatsDeps {
   /** Which containers exist (Docker list + inspect only while the cache is not synced). */
   readonly cache: Pick<StateCache, "all" | "inspect">;
   readonly cgroups: CgroupLocator;
+  /** The stats RPCs' cgroup usage readings, shared between calls that arrive together. */
+  readonly recentUsage: Pick<RecentUsage, "read">;
   /** usage_nano_cores per container id and per "pod:<sandbox id>". */
   readonly sampler: Pick<CpuSampler, "nanoCores">;
   readonly layers: Pick<WritableLayerSizes, "get">;

@@ -1,14 +1,21 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CpuUsageSchema, MemoryUsageSchema, ProcessUsageSchema, SwapUsageSchema } from "../../gen/index.js";
-import type { CgroupReader, CgroupSnapshot, CgroupUsage } from "../../cgroup-stats/index.js";
+import type { CgroupSnapshot, CgroupUsage } from "../../cgroup-stats/index.js";
+import type { StatsDeps } from "./stats-deps.js";
 
 type Cpu = MessageInitShape<typeof CpuUsageSchema>;
 type Memory = MessageInitShape<typeof MemoryUsageSchema>;
 type Swap = MessageInitShape<typeof SwapUsageSchema>;
 type Process = MessageInitShape<typeof ProcessUsageSchema>;
 
-export function cpuUsageOf(s: CgroupUsage, timestamp: bigint, nanoCores: bigint | undefined): Cpu | undefined {
+/** The time a reading was taken when it says so (a shared reading), else the answer's. */
+function readAt(s: CgroupUsage, timestamp: bigint): bigint {
+  return s.readAtNs ?? timestamp;
+}
+
+export function cpuUsageOf(s: CgroupUsage, answerTimestamp: bigint, nanoCores: bigint | undefined): Cpu | undefined {
   if (s.cpu === undefined) return undefined;
+  const timestamp = readAt(s, answerTimestamp);
   return { timestamp, usageCoreNanoSeconds: { value: s.cpu.usageNs }, ...(nanoCores === undefined ? {} : { usageNanoCores: { value: nanoCores } }) };
 }
 
@@ -17,11 +24,11 @@ export function cpuUsageOf(s: CgroupUsage, timestamp: bigint, nanoCores: bigint 
  * file, available = limit − working set (left out when unlimited, where it means nothing), rss =
  * anonymous memory, page faults cumulative.
  */
-export function memoryUsageOf(s: CgroupUsage, timestamp: bigint): Memory | undefined {
+export function memoryUsageOf(s: CgroupUsage, answerTimestamp: bigint): Memory | undefined {
   const m = s.memory;
   if (m === undefined) return undefined;
   return {
-    timestamp,
+    timestamp: readAt(s, answerTimestamp),
     workingSetBytes: { value: m.workingSet },
     ...(m.limit === undefined ? {} : { availableBytes: { value: m.limit > m.workingSet ? m.limit - m.workingSet : 0n } }),
     usageBytes: { value: m.usage },
@@ -31,18 +38,18 @@ export function memoryUsageOf(s: CgroupUsage, timestamp: bigint): Memory | undef
   };
 }
 
-export function swapUsageOf(s: CgroupUsage, timestamp: bigint): Swap | undefined {
+export function swapUsageOf(s: CgroupUsage, answerTimestamp: bigint): Swap | undefined {
   const m = s.memory;
   if (m?.swapUsage === undefined) return undefined;
   return {
-    timestamp,
+    timestamp: readAt(s, answerTimestamp),
     swapUsageBytes: { value: m.swapUsage },
     ...(m.swapLimit === undefined ? {} : { swapAvailableBytes: { value: m.swapLimit > m.swapUsage ? m.swapLimit - m.swapUsage : 0n } }),
   };
 }
 
-export function processUsageOf(s: CgroupUsage, timestamp: bigint): Process | undefined {
-  return s.pids === undefined ? undefined : { timestamp, processCount: { value: s.pids.current } };
+export function processUsageOf(s: CgroupUsage, answerTimestamp: bigint): Process | undefined {
+  return s.pids === undefined ? undefined : { timestamp: readAt(s, answerTimestamp), processCount: { value: s.pids.current } };
 }
 
 /**
@@ -50,13 +57,13 @@ export function processUsageOf(s: CgroupUsage, timestamp: bigint): Process | und
  * few files they report), the metrics RPCs fullRead (every counter, with the process count).
  */
 export interface CgroupRead<S extends CgroupUsage> {
-  read(reader: CgroupReader, name: string): S | undefined;
+  read(deps: Pick<StatsDeps, "cgroups" | "recentUsage">, name: string): S | undefined;
   /** Pod totals when the pod has no cgroup of its own: the sum of its containers' cgroups. */
   sum(parts: readonly S[]): S | undefined;
 }
 
-export const usageRead: CgroupRead<CgroupUsage> = { read: (reader, name) => reader.readUsage(name), sum: sumUsages };
-export const fullRead: CgroupRead<CgroupSnapshot> = { read: (reader, name) => reader.read(name, true), sum: sumSnapshots };
+export const usageRead: CgroupRead<CgroupUsage> = { read: (deps, name) => deps.recentUsage.read(name), sum: sumUsages };
+export const fullRead: CgroupRead<CgroupSnapshot> = { read: (deps, name) => deps.cgroups.reader.read(name, true), sum: sumSnapshots };
 
 /** Sums one field over the parts; undefined when any part lacks it. */
 function adder<S>(parts: readonly S[]): (pick: (s: S) => bigint | undefined) => bigint | undefined {
@@ -90,7 +97,15 @@ export function sumUsages(parts: readonly CgroupUsage[]): CgroupUsage | undefine
       swapLimit: undefined,
     },
     pids: pids === undefined ? undefined : { current: pids },
+    ...oldestReading(parts),
   };
+}
+
+/** The oldest of the parts' reading times, so a sum never claims to be newer than a part. */
+function oldestReading(parts: readonly CgroupUsage[]): { readAtNs?: bigint } {
+  let oldest: bigint | undefined;
+  for (const p of parts) if (p.readAtNs !== undefined && (oldest === undefined || p.readAtNs < oldest)) oldest = p.readAtNs;
+  return oldest === undefined ? {} : { readAtNs: oldest };
 }
 
 export function sumSnapshots(parts: readonly CgroupSnapshot[]): CgroupSnapshot | undefined {
