@@ -32,7 +32,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { negotiateApiVersion, UndiciTransport } from "../src/docker/index.js";
+import { negotiateApiVersion, HttpTransport } from "../src/docker/index.js";
 import { RuntimeService } from "../src/gen/index.js";
 import type { CriClient } from "../test/kit/cri-client.js";
 import { startDaemon, type Daemon } from "../test/kit/daemon.js";
@@ -247,7 +247,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
       await d.cleanup();
     }
     // Backstop: whatever is still under the run's label, removed directly.
-    const docker = new UndiciTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 120_000 });
+    const docker = new HttpTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 120_000 });
     try {
       await negotiateApiVersion(docker);
       const res = await docker.request({ operation: "list_containers", method: "GET", path: "/containers/json", query: { all: true, filters: { label: [`${label}=${runId}`] } } });

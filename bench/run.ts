@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { randomBytes } from "node:crypto";
 import { ensureTestImages } from "../test/kit/images.js";
 import { startDaemon } from "../test/kit/daemon.js";
-import { negotiateApiVersion, UndiciTransport } from "../src/docker/index.js";
+import { negotiateApiVersion, HttpTransport } from "../src/docker/index.js";
 import type { BenchCase, BenchContext } from "./bench.js";
 import { parseKubeletOptions, runKubelet } from "./kubelet.js";
 
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 async function runPaired(cases: BenchCase[]): Promise<void> {
   await ensureTestImages();
   const daemon = await startDaemon({ args: ["--log-level=warn"] });
-  const docker = new UndiciTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 120_000 });
+  const docker = new HttpTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 120_000 });
   await negotiateApiVersion(docker);
   const ctx: BenchContext = { cri: daemon.client(), docker, socketPath: daemon.socketPath, runId: randomBytes(4).toString("hex") };
   const rows: string[][] = [["case", "iterations", "shim p50 ms", "shim p90 ms", "direct p50 ms", "direct p90 ms", "ratio p50"]];

@@ -17,7 +17,7 @@ set -euo pipefail
 DOCKER_SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 DOCKERD_WAIT_SECONDS=${DOCKERD_WAIT_SECONDS:-60}
-# Node.js version docker-cri needs (package.json "engines"; undici 7 needs ≥ 20.18).
+# Node.js version docker-cri needs (package.json "engines").
 NODE_MIN_VERSION=20.19.0
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -33,7 +33,7 @@ import {
   type StreamingDeps,
 } from "./cri/index.js";
 import { createContainerLogManager, type ContainerLogManagerHandle } from "./container-logs/index.js";
-import { DockerClient, EngineState, UndiciTransport, type DockerInfo } from "./docker/index.js";
+import { DockerClient, EngineState, HttpTransport, type DockerInfo } from "./docker/index.js";
 import { CriError } from "./errors/index.js";
 import { ImageService, RuntimeService } from "./gen/index.js";
 import { readHostLimits, resolveGroupId, startRuntimeCgroupManager, type HostLimits } from "./host/index.js";
@@ -182,7 +182,7 @@ function metricsRegistry(): Registry {
 /** The Docker client over an instrumented transport (docker_operations_* metrics). */
 function dockerClient(config: Config, log: Logger, registry: Registry): DockerClient {
   const dockerLog = log.child({ component: "docker" });
-  const transport = instrumentDockerTransport(new UndiciTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: config.runtimeRequestTimeoutMs, log: dockerLog }), registry);
+  const transport = instrumentDockerTransport(new HttpTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: config.runtimeRequestTimeoutMs, log: dockerLog }), registry);
   return new DockerClient(transport, {
     endpoint: config.dockerEndpoint,
     requestTimeoutMs: config.runtimeRequestTimeoutMs,

@@ -10,7 +10,7 @@ import { silentLogger } from "../logger/index.js";
 import { BUSYBOX_IMAGE, ensureTestImages } from "../../test/kit/images.js";
 import { DockerClient } from "./docker-client.js";
 import { negotiateApiVersion } from "./negotiate.js";
-import { UndiciTransport } from "./undici-transport.js";
+import { HttpTransport } from "./http-transport.js";
 
 const runId = randomBytes(4).toString("hex");
 const label = `io.docker-cri.test.containers-api=${runId}`;
@@ -22,7 +22,7 @@ describe("ContainersApi against the real dockerd", () => {
 
   before(async () => {
     await ensureTestImages();
-    const transport = new UndiciTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 60_000 });
+    const transport = new HttpTransport({ endpoint: "unix:///var/run/docker.sock", requestTimeoutMs: 60_000 });
     await negotiateApiVersion(transport);
     docker = new DockerClient(transport, { endpoint: transport.endpoint, requestTimeoutMs: 60_000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
   });

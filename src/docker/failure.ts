@@ -22,11 +22,6 @@ const unreachable: Readonly<Record<string, string>> = {
   EHOSTUNREACH: "host unreachable",
   ENETUNREACH: "network unreachable",
   ENOTFOUND: "host not found",
-  // undici's own codes for a socket that closed under it or never connected in time.
-  UND_ERR_SOCKET: "the daemon closed the connection",
-  UND_ERR_CLOSED: "the connection pool is closed",
-  UND_ERR_DESTROYED: "the connection pool is closed",
-  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
 };
 
 /**
@@ -56,7 +51,7 @@ export function mapFailure(err: unknown, ctx: FailureContext): CriError {
   return new CriError("Internal", `Docker "${operation}" failed: ${errorMessage(err)}`, { cause: err });
 }
 
-/** The first known socket error code along the cause chain; undici sometimes wraps the socket's error. */
+/** The first known socket error code along the cause chain (an error may wrap the socket's). */
 function errorCode(err: unknown): string | undefined {
   let cur: unknown = err;
   for (let depth = 0; depth < 4 && typeof cur === "object" && cur !== null; depth++) {

@@ -20,8 +20,8 @@ const maxErrorBody = 64 * 1024;
 
 /**
  * An HTTP upgrade (`Connection: Upgrade`, `Upgrade: tcp`) on a fresh connection of its own: after
- * `101` the socket becomes a raw pipe that can never go back into a pool, so undici's pool is not
- * used. The current Go client treats any answer but 101 as an error, and so do we.
+ * `101` the socket becomes a raw pipe that can never go back into a pool, so the transport's keep-alive
+ * agent is not used. The current Go client treats any answer but 101 as an error, and so do we.
  */
 export function hijackRequest(target: DockerEndpoint, init: HijackInit, ctx: FailureContext): Promise<DockerHijackResponse> {
   // The caller's signal combined with the timeout; it governs only the wait for `101`.

@@ -40,7 +40,7 @@ export type {
   QueryValue,
   ResponseHeaders,
 } from "./transport.js";
-export { UndiciTransport } from "./undici-transport.js";
-export type { UndiciTransportOptions } from "./undici-transport.js";
+export { HttpTransport } from "./http-transport.js";
+export type { HttpTransportOptions } from "./http-transport.js";
 export { parseVersion } from "./version.js";
 export type { DockerVersion } from "./version.js";

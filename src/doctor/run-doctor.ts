@@ -1,5 +1,5 @@
 import { parseFlags, programName, programVersion, type Config } from "../config/index.js";
-import { DockerClient, UndiciTransport } from "../docker/index.js";
+import { DockerClient, HttpTransport } from "../docker/index.js";
 import { errorMessage } from "../errors/index.js";
 import { readCgroupLayout } from "../host/index.js";
 import { silentLogger } from "../logger/index.js";
@@ -56,7 +56,7 @@ async function runChecks(config: Config, fdEndpoint: string | undefined): Promis
     results.push(ok("Mode", `--container-runtime=remote: docker-cri forwards CRI to ${config.remoteRuntimeEndpoint}; Docker is not used`));
     results.push(await checkRemoteSocket(config.remoteRuntimeEndpoint));
   } else {
-    const transport = new UndiciTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, log: silentLogger() });
+    const transport = new HttpTransport({ endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, log: silentLogger() });
     const docker = new DockerClient(transport, { endpoint: config.dockerEndpoint, requestTimeoutMs: dockerTimeoutMs, imagePullProgressDeadlineMs: dockerTimeoutMs, log: silentLogger() });
     try {
       const { results: dockerResults, info, version } = await checkDocker(docker, config, dockerTimeoutMs);

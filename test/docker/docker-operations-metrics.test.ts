@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { Registry } from "prom-client";
-import { DockerClient, UndiciTransport, type DockerTransport } from "../../src/docker/index.js";
+import { DockerClient, HttpTransport, type DockerTransport } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { instrumentDockerTransport } from "../../src/metrics/docker-operations.js";
@@ -28,7 +28,7 @@ describe("instrumentDockerTransport", () => {
   it("records every call under dockershim's metric names with the operation_type label", async () => {
     engine = await startFakeEngine([{ path: apiPath("/containers/gone/json"), status: 404, json: { message: "No such container: gone" } }]);
     const registry = new Registry();
-    transport = instrumentDockerTransport(new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
+    transport = instrumentDockerTransport(new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
     const client = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 5000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
 
     // Negotiation goes through the decorator and reaches the inner transport.
@@ -54,7 +54,7 @@ describe("instrumentDockerTransport", () => {
   it("counts a timeout as both a timeout and an error", async () => {
     engine = await startFakeEngine([{ path: apiPath("/info"), delayMs: 2000, json: {} }]);
     const registry = new Registry();
-    transport = instrumentDockerTransport(new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 100 }), registry);
+    transport = instrumentDockerTransport(new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 100 }), registry);
     await assert.rejects(transport.request({ operation: "info", method: "GET", path: "/info" }), (err: unknown) => err instanceof CriError && err.kind === "DeadlineExceeded");
     assert.equal(await sample(registry, "docker_operations_timeout_total", "info"), 1);
     assert.equal(await sample(registry, "docker_operations_errors_total", "info"), 1);
@@ -71,7 +71,7 @@ describe("instrumentDockerTransport", () => {
       { path: apiPath("/exec/e2/start"), status: 409, json: { message: "Container c is not running" } },
     ]);
     const registry = new Registry();
-    transport = instrumentDockerTransport(new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
+    transport = instrumentDockerTransport(new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
     const ev = await transport.stream({ operation: "events", method: "GET", path: "/events" });
     ev.body.resume();
     const h = await transport.hijack({ operation: "start_exec", method: "POST", path: "/exec/e1/start" });
@@ -85,8 +85,8 @@ describe("instrumentDockerTransport", () => {
   it("shares the metrics when a second transport is decorated on the same registry", async () => {
     engine = await startFakeEngine();
     const registry = new Registry();
-    const first = instrumentDockerTransport(new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
-    transport = instrumentDockerTransport(new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
+    const first = instrumentDockerTransport(new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
+    transport = instrumentDockerTransport(new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 }), registry);
     try {
       await first.request({ operation: "ping", method: "GET", path: "/_ping" });
       await transport.request({ operation: "ping", method: "GET", path: "/_ping" });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
-import { UndiciTransport, formatGoDuration, parseEndpoint } from "../../src/docker/index.js";
+import { HttpTransport, formatGoDuration, parseEndpoint } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 
 describe("parseEndpoint", () => {
@@ -21,7 +21,7 @@ describe("parseEndpoint", () => {
   });
 });
 
-describe("UndiciTransport over TCP", () => {
+describe("HttpTransport over TCP", () => {
   it("talks plain HTTP to a tcp:// endpoint", async () => {
     const seen: string[] = [];
     const server = createServer((req, res) => {
@@ -31,7 +31,7 @@ describe("UndiciTransport over TCP", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo; // listen() on a port always yields an AddressInfo
-    const t = new UndiciTransport({ endpoint: `tcp://127.0.0.1:${port}`, requestTimeoutMs: 5000 });
+    const t = new HttpTransport({ endpoint: `tcp://127.0.0.1:${port}`, requestTimeoutMs: 5000 });
     try {
       t.useApiVersion("1.41");
       const res = await t.request({ operation: "ping", method: "GET", path: "/_ping" });

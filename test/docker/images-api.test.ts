@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { describe, it } from "node:test";
-import { DockerClient, UndiciTransport, type PullProgress } from "../../src/docker/index.js";
+import { DockerClient, HttpTransport, type PullProgress } from "../../src/docker/index.js";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine, type FakeRoute } from "../fakes/fake-engine.js";
 
 async function withEngine(route: FakeRoute, fn: (docker: DockerClient) => Promise<void>): Promise<void> {
   const engine = await startFakeEngine([route]);
-  const transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 10_000 });
+  const transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 10_000 });
   const docker = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 10_000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
   try {
     await fn(docker);
@@ -49,7 +49,7 @@ describe("ImagesApi.pull", () => {
         res.write('{"status":"Status: Downloaded newer image for r/x:v1"}');
       }),
     ]);
-    const transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 10_000 });
+    const transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 10_000 });
     const docker = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 10_000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
     try {
       const messages = await drain(await docker.images.pull({ fromImage: "r/x", tag: "v1", registryAuth: "e30=" }, new AbortController().signal));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DockerClient, UndiciTransport } from "../../src/docker/index.js";
+import { DockerClient, HttpTransport } from "../../src/docker/index.js";
 import { moveInterfaceSysctls } from "../../src/docker/interface-sysctls.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine } from "../fakes/fake-engine.js";
@@ -59,7 +59,7 @@ describe("moveInterfaceSysctls", () => {
 describe("ContainersApi.create and eth0 sysctls", () => {
   async function createdBody(apiVersion: string): Promise<unknown> {
     const engine = await startFakeEngine([{ method: "POST", path: apiPath("/containers/create"), status: 201, json: { Id: "c".repeat(64), Warnings: [] } }], { apiVersion, minApiVersion: "1.24" });
-    const transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
+    const transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
     const docker = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 5000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
     try {
       await docker.negotiate();

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { DockerClient, MIN_API_VERSION, OUR_MAX_API_VERSION, UndiciTransport, compareApiVersions, negotiateApiVersion } from "../../src/docker/index.js";
+import { DockerClient, MIN_API_VERSION, OUR_MAX_API_VERSION, HttpTransport, compareApiVersions, negotiateApiVersion } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { apiPath, startFakeEngine, type FakeEngine } from "../fakes/fake-engine.js";
 
 describe("negotiateApiVersion", () => {
   let engine: FakeEngine | undefined;
-  let transport: UndiciTransport | undefined;
+  let transport: HttpTransport | undefined;
 
   afterEach(async () => {
     await transport?.close();
@@ -16,9 +16,9 @@ describe("negotiateApiVersion", () => {
     engine = undefined;
   });
 
-  async function against(apiVersion: string, minApiVersion?: string): Promise<{ engine: FakeEngine; transport: UndiciTransport }> {
+  async function against(apiVersion: string, minApiVersion?: string): Promise<{ engine: FakeEngine; transport: HttpTransport }> {
     engine = await startFakeEngine([{ method: "GET", path: apiPath("/containers/json"), json: [] }], { apiVersion, ...(minApiVersion === undefined ? {} : { minApiVersion }) });
-    transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
+    transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
     return { engine, transport };
   }
 

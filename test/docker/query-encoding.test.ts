@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { DockerClient, UndiciTransport } from "../../src/docker/index.js";
+import { DockerClient, HttpTransport } from "../../src/docker/index.js";
 import { buildRequestPath } from "../../src/docker/request-path.js";
 import { hasKind } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
@@ -33,7 +33,7 @@ describe("Docker query encoding", () => {
       ],
       { apiVersion: "1.51", minApiVersion: "1.24", version: "28.5.2-fake" },
     );
-    const transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
+    const transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000 });
     docker = new DockerClient(transport, { endpoint: engine.endpoint, requestTimeoutMs: 5000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
     await docker.negotiate();
     return { engine, docker };

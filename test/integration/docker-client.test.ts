@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { after, before, describe, it } from "node:test";
-import { DockerClient, OUR_MAX_API_VERSION, UndiciTransport, compareApiVersions, minApiVersion } from "../../src/docker/index.js";
+import { DockerClient, OUR_MAX_API_VERSION, HttpTransport, compareApiVersions, minApiVersion } from "../../src/docker/index.js";
 import { CriError } from "../../src/errors/index.js";
 import { silentLogger } from "../../src/logger/index.js";
 import { DEFAULT_DOCKER_SOCKET, dockerJson, isRecord } from "../kit/docker-api.js";
@@ -58,12 +58,12 @@ async function startCountingProxy(): Promise<CountingProxy> {
   };
 }
 
-function client(transport: UndiciTransport): DockerClient {
+function client(transport: HttpTransport): DockerClient {
   return new DockerClient(transport, { endpoint: transport.endpoint, requestTimeoutMs: 30_000, imagePullProgressDeadlineMs: 60_000, log: silentLogger() });
 }
 
 describe("DockerClient against the real dockerd", { skip }, () => {
-  let transport: UndiciTransport;
+  let transport: HttpTransport;
   let docker: DockerClient;
   /** What the daemon says about itself, read without our client. */
   let daemonVersion: { Version: string; ApiVersion: string };
@@ -72,7 +72,7 @@ describe("DockerClient against the real dockerd", { skip }, () => {
     const raw = await dockerJson({ method: "GET", path: "/version" });
     assert.ok(isRecord(raw) && typeof raw.Version === "string" && typeof raw.ApiVersion === "string");
     daemonVersion = { Version: raw.Version, ApiVersion: raw.ApiVersion };
-    transport = new UndiciTransport({ endpoint: `unix://${DOCKER_SOCKET}`, requestTimeoutMs: 30_000 });
+    transport = new HttpTransport({ endpoint: `unix://${DOCKER_SOCKET}`, requestTimeoutMs: 30_000 });
     docker = client(transport);
   });
 
@@ -163,13 +163,13 @@ describe("DockerClient against the real dockerd", { skip }, () => {
 
   it("reuses pooled connections", async () => {
     const proxy = await startCountingProxy();
-    const pooled = new UndiciTransport({ endpoint: `unix://${proxy.socketPath}`, requestTimeoutMs: 30_000, connections: 16 });
+    const pooled = new HttpTransport({ endpoint: `unix://${proxy.socketPath}`, requestTimeoutMs: 30_000, connections: 16 });
     try {
       const c = client(pooled);
       await c.negotiate();
       for (let i = 0; i < 5; i++) await c.ping();
-      // undici may open a second connection while the first one's completion is still being
-      // processed (it marks a client free a tick after the body ends); after that, none.
+      // A second connection may open while the first one's completion is still being processed
+      // (the agent frees a socket a tick after the body ends); after that, none.
       const warm = proxy.connections;
       assert.ok(warm <= 2, `6 sequential requests opened ${warm} connections`);
       for (let i = 0; i < 45; i++) await c.ping();

@@ -1,5 +1,5 @@
+import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { PassThrough, type Readable } from "node:stream";
-import { Pool, type Dispatcher } from "undici";
 import { CriError } from "../errors/index.js";
 import { silentLogger, type Logger } from "../logger/index.js";
 import { CallDeadline } from "./call-deadline.js";
@@ -17,14 +17,14 @@ import type {
   DockerTransport,
 } from "./transport.js";
 
-export interface UndiciTransportOptions {
+export interface HttpTransportOptions {
   /** `unix:///var/run/docker.sock`, `/var/run/docker.sock`, `tcp://host:port` or `http://host:port`. */
   readonly endpoint: string;
   /** Default per-call timeout; a call's `timeoutMs` overrides it, 0 disables it. */
   readonly requestTimeoutMs: number;
-  /** Upper bound on pooled keep-alive connections (default 16). */
+  /** Upper bound on keep-alive connections to the daemon (default 16); further calls wait for one. */
   readonly connections?: number;
-  /** How long an idle pooled connection is kept (default 30 s). */
+  /** How long an idle kept-alive connection is kept (default 30 s). */
   readonly keepAliveTimeoutMs?: number;
   readonly log?: Logger;
 }
@@ -38,34 +38,35 @@ interface Prepared {
 }
 
 /**
- * DockerTransport over undici: one keep-alive pool to the daemon with one request per connection
- * at a time (pipelining 1: Go's HTTP server handles a connection's requests one after another, so
- * pipelining would only queue a quick inspect behind a slow stop), hijacks on their own node:http
- * connections.
+ * DockerTransport over Node's own HTTP client: one keep-alive agent to the daemon, one request per
+ * connection at a time (Go's HTTP server answers a connection's requests one after another, so
+ * pipelining would only queue a quick inspect behind a slow stop), hijacks on connections of their
+ * own. Node's built-in client parses HTTP natively; undici, used before, compiles its WebAssembly
+ * parser at the first call, which cost about 25 MiB of resident memory for the life of the process.
  */
-export class UndiciTransport implements DockerTransport {
+export class HttpTransport implements DockerTransport {
   readonly endpoint: string;
   readonly #target: DockerEndpoint;
-  readonly #pool: Pool;
+  readonly #agent: Agent;
   readonly #requestTimeoutMs: number;
   readonly #log: Logger;
   #apiVersion: string | undefined;
 
-  constructor(opts: UndiciTransportOptions) {
+  constructor(opts: HttpTransportOptions) {
     this.#target = parseEndpoint(opts.endpoint);
     this.endpoint = this.#target.url;
     this.#requestTimeoutMs = opts.requestTimeoutMs;
     this.#log = opts.log ?? silentLogger();
-    const origin = this.#target.kind === "unix" ? "http://docker" : this.#target.url.replace(/^tcp:/, "http:");
-    this.#pool = new Pool(origin, {
-      connections: opts.connections ?? 16,
-      pipelining: 1,
-      keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
-      // Timeouts are ours (AbortSignal per call); undici's 300 s defaults would cut idle event
-      // streams and long pulls that the caller deliberately runs without one.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      ...(this.#target.kind === "unix" ? { connect: { socketPath: this.#target.socketPath } } : {}),
+    const connections = opts.connections ?? 16;
+    this.#agent = new Agent({
+      keepAlive: true,
+      maxSockets: connections,
+      maxFreeSockets: connections,
+      // Node's agent applies this idle timeout to kept-alive sockets only: on a socket in use it
+      // just emits "timeout", which nothing here listens to, so idle event streams and long pulls
+      // (run without a deadline on purpose) are never cut by it. Call timeouts are ours (CallDeadline).
+      timeout: opts.keepAliveTimeoutMs ?? 30_000,
+      scheduling: "lifo",
     });
   }
 
@@ -82,11 +83,12 @@ export class UndiciTransport implements DockerTransport {
     const started = performance.now();
     try {
       const res = await this.#send(opts, p);
-      const text = await res.body.text();
-      this.#trace(opts, p, res.statusCode, started);
+      const status = res.statusCode ?? 0;
+      const text = await readText(res);
+      this.#trace(opts, p, status, started);
       const body = parseResponseBody(text, res.headers["content-type"], opts.operation);
-      if (isError(res.statusCode)) throw errorForStatus(opts.operation, res.statusCode, body);
-      return { status: res.statusCode, headers: res.headers, body };
+      if (isError(status)) throw errorForStatus(opts.operation, status, body);
+      return { status, headers: res.headers, body };
     } catch (err) {
       throw mapFailure(err, p.ctx);
     } finally {
@@ -99,13 +101,14 @@ export class UndiciTransport implements DockerTransport {
     const started = performance.now();
     try {
       const res = await this.#send(opts, p);
-      this.#trace(opts, p, res.statusCode, started);
-      if (isError(res.statusCode)) {
-        const body = parseResponseBody(await res.body.text(), res.headers["content-type"], opts.operation);
-        throw errorForStatus(opts.operation, res.statusCode, body);
+      const status = res.statusCode ?? 0;
+      this.#trace(opts, p, status, started);
+      if (isError(status)) {
+        const body = parseResponseBody(await readText(res), res.headers["content-type"], opts.operation);
+        throw errorForStatus(opts.operation, status, body);
       }
       // The deadline keeps running while the body streams; it is disposed when the body closes.
-      return { status: res.statusCode, headers: res.headers, body: withMappedErrors(res.body, p.ctx) };
+      return { status, headers: res.headers, body: withMappedErrors(res, p.ctx) };
     } catch (err) {
       p.ctx.deadline.dispose();
       throw mapFailure(err, p.ctx);
@@ -125,8 +128,9 @@ export class UndiciTransport implements DockerTransport {
     }
   }
 
-  async close(): Promise<void> {
-    await this.#pool.destroy();
+  close(): Promise<void> {
+    this.#agent.destroy();
+    return Promise.resolve();
   }
 
   #prepare(opts: DockerRequestOptions): Prepared {
@@ -136,15 +140,34 @@ export class UndiciTransport implements DockerTransport {
     }
     const headers: Record<string, string> = { ...opts.headers };
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(Buffer.byteLength(body));
+    }
     const path = buildRequestPath(opts.path, opts.query, opts.unversioned === true ? undefined : this.#apiVersion);
     // Created last: nothing above may throw after the timer is armed.
     const deadline = new CallDeadline(opts.signal, timeoutMs);
     return { path, headers, body, ctx: { operation: opts.operation, endpoint: this.endpoint, deadline, timeoutMs } };
   }
 
-  #send(opts: DockerRequestOptions, p: Prepared): Promise<Dispatcher.ResponseData> {
-    return this.#pool.request({ method: opts.method, path: p.path, headers: p.headers, body: p.body ?? null, signal: p.ctx.deadline.signal });
+  /** Resolves with the response head; the body is the caller's to read or destroy. */
+  #send(opts: DockerRequestOptions, p: Prepared): Promise<IncomingMessage> {
+    const target = this.#target;
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        agent: this.#agent,
+        ...(target.kind === "unix" ? { socketPath: target.socketPath } : { host: target.host, port: target.port }),
+        method: opts.method,
+        path: p.path,
+        headers: p.headers,
+        // Aborting destroys the request and its socket, also while the body is still arriving.
+        signal: p.ctx.deadline.signal,
+      });
+      // Stays attached after the response: a late error on the request must never go unheard.
+      req.on("error", reject);
+      req.on("response", resolve);
+      req.end(p.body);
+    });
   }
 
   #trace(opts: DockerRequestOptions, p: Prepared, status: number, started: number): void {
@@ -153,6 +176,18 @@ export class UndiciTransport implements DockerTransport {
       "Docker API call",
     );
   }
+}
+
+/** The whole body as UTF-8 text; an error or a connection lost mid-body rejects. */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("error", reject);
+    res.on("end", () => {
+      resolve(chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)).toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
+  });
 }
 
 /** 304 (already started/stopped) is an answer, not a failure; everything else outside 2xx is. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { afterEach, describe, it } from "node:test";
-import { DockerApiError, UndiciTransport } from "../../src/docker/index.js";
+import { DockerApiError, HttpTransport } from "../../src/docker/index.js";
 import { CriError, type ErrorKind } from "../../src/errors/index.js";
 import { apiPath, startFakeEngine, type FakeEngine, type FakeRoute } from "../fakes/fake-engine.js";
 
@@ -21,9 +21,9 @@ function criError(kind: ErrorKind, message: string | RegExp): (err: unknown) => 
   };
 }
 
-describe("UndiciTransport", () => {
+describe("HttpTransport", () => {
   let engine: FakeEngine | undefined;
-  let transport: UndiciTransport | undefined;
+  let transport: HttpTransport | undefined;
 
   afterEach(async () => {
     await transport?.close();
@@ -32,9 +32,9 @@ describe("UndiciTransport", () => {
     engine = undefined;
   });
 
-  async function start(routes: FakeRoute[], requestTimeoutMs = 5000): Promise<UndiciTransport> {
+  async function start(routes: FakeRoute[], requestTimeoutMs = 5000): Promise<HttpTransport> {
     engine = await startFakeEngine(routes);
-    transport = new UndiciTransport({ endpoint: engine.endpoint, requestTimeoutMs });
+    transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs });
     return transport;
   }
 
@@ -193,7 +193,7 @@ describe("UndiciTransport", () => {
     it("reports a missing socket as Unavailable naming the endpoint", async () => {
       const dir = await mkdtemp(join(tmpdir(), "docker-cri-nosock-"));
       const socketPath = join(dir, "docker.sock");
-      const t = new UndiciTransport({ endpoint: `unix://${socketPath}`, requestTimeoutMs: 5000 });
+      const t = new HttpTransport({ endpoint: `unix://${socketPath}`, requestTimeoutMs: 5000 });
       try {
         await assert.rejects(
           t.request({ operation: "version", method: "GET", path: "/version" }),
@@ -209,7 +209,7 @@ describe("UndiciTransport", () => {
 
     it("accepts a plain socket path as endpoint and canonicalizes it", async () => {
       engine = await startFakeEngine();
-      transport = new UndiciTransport({ endpoint: engine.socketPath, requestTimeoutMs: 5000 });
+      transport = new HttpTransport({ endpoint: engine.socketPath, requestTimeoutMs: 5000 });
       assert.equal(transport.endpoint, engine.endpoint);
       const res = await transport.request({ operation: "ping", method: "GET", path: "/_ping" });
       assert.equal(res.body, "OK");
@@ -250,6 +250,59 @@ describe("UndiciTransport", () => {
       ]);
       const res = await t.stream({ operation: "events", method: "GET", path: "/events", timeoutMs: 200 });
       await assert.rejects(text(res.body), criError("DeadlineExceeded", 'Docker "events" timed out after 200ms'));
+    });
+  });
+
+  describe("connections", () => {
+    it("keeps one connection for sequential calls, drops it once idle past the keep-alive timeout, and never cuts an idle stream", async () => {
+      engine = await startFakeEngine([
+        {
+          path: apiPath("/events"),
+          handler: (_req, res) => {
+            // One event, silence longer than the keep-alive timeout, then another and the end.
+            res.writeHead(200, { "Content-Type": "application/json" });
+            res.write('{"Action":"start"}\n');
+            setTimeout(() => res.end('{"Action":"die"}\n'), 600);
+          },
+        },
+      ]);
+      transport = new HttpTransport({ endpoint: engine.endpoint, requestTimeoutMs: 5000, keepAliveTimeoutMs: 200 });
+      for (let i = 0; i < 10; i++) await transport.request({ operation: "ping", method: "GET", path: "/_ping" });
+      assert.equal(engine.connectionCount, 1, "sequential calls share one kept-alive connection");
+      const ev = await transport.stream({ operation: "events", method: "GET", path: "/events", timeoutMs: 0 });
+      const lines = (await text(ev.body)).trim().split("\n");
+      assert.deepEqual(lines, ['{"Action":"start"}', '{"Action":"die"}'], "a stream quiet for 3× the keep-alive timeout runs to its end");
+      const before = engine.connectionCount;
+      await new Promise((r) => setTimeout(r, 400));
+      await transport.request({ operation: "ping", method: "GET", path: "/_ping" });
+      assert.equal(engine.connectionCount, before + 1, "a connection idle past the keep-alive timeout is not reused");
+    });
+
+    it("bounds concurrent connections and queues the calls beyond", async () => {
+      const t = await start([{ path: apiPath("/info"), delayMs: 50, json: {} }]);
+      const answers = await Promise.all(Array.from({ length: 40 }, () => t.request({ operation: "info", method: "GET", path: "/info" })));
+      assert.equal(answers.length, 40);
+      assert.ok(engine !== undefined && engine.connectionCount <= 16, `40 concurrent calls opened ${engine?.connectionCount} connections`);
+    });
+
+    it("reports a connection lost in the middle of a body as Unavailable", async () => {
+      const t = await start([
+        {
+          path: apiPath("/containers/json"),
+          handler: (_req, res) => {
+            res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "100" });
+            res.write('[{"Id":');
+            setTimeout(() => res.socket?.destroy(), 20);
+          },
+        },
+      ]);
+      await assert.rejects(
+        t.request({ operation: "list_containers", method: "GET", path: "/containers/json" }),
+        criError("Unavailable", /^Cannot connect to the Docker daemon at unix:\/\/.*: connection reset by the daemon \(ECONNRESET\)$/),
+      );
+      // The next call gets a fresh connection and an answer.
+      const ping = await t.request({ operation: "ping", method: "GET", path: "/_ping" });
+      assert.equal(ping.body, "OK");
     });
   });
 
