@@ -50,7 +50,8 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
     socket.on("error", () => undefined);
     for (const route of routes) {
       if (route.upgrade(req, socket, head)) {
-        // Re-armed after the (synchronous) handshake: ws's setSocket clears socket timeouts.
+        // Re-armed after the handshake, which may have cleared it (a WebSocket handshake, which
+        // completes later, re-arms it itself: ws's setSocket clears socket timeouts).
         armIdleTimeout(socket);
         return;
       }

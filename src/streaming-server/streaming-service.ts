@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { createWebSocketStream, WebSocketServer, type WebSocket } from "ws";
+import type { createWebSocketStream as toStream, WebSocket, WebSocketServer } from "ws";
 import type { AttachSpec, ExecSpec, PortForwardSpec, StreamingRuntime, StreamingUrls } from "../cri/streaming/streaming-runtime.js";
 import { errorMessage } from "../errors/index.js";
 import type { Logger } from "../logger/index.js";
@@ -61,11 +62,21 @@ export function createStreamingService(opts: StreamingServiceOptions): Streaming
   // The subprotocol is negotiated by us before the upgrade and answered through the `headers` hook:
   // ws refuses protocol names that are not HTTP tokens, and `SPDY/3.1+portforward.k8s.io` has a "/".
   const wsProtocol = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
-  wss.on("headers", (headers: string[], req: IncomingMessage) => {
-    const chosen = wsProtocol.get(req);
-    if (chosen !== undefined && chosen !== "") headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
-  });
+  // ws is loaded on the first WebSocket upgrade, not at start: most nodes never see one (the kubelet
+  // and crictl speak SPDY by default), and loading it costs about 3.5 MiB of RSS. Until a listener
+  // reads it, Node keeps the upgraded socket's data buffered, so nothing is lost meanwhile.
+  let webSockets: Promise<{ wss: WebSocketServer; createWebSocketStream: typeof toStream }> | undefined;
+  const loadWebSockets = (): NonNullable<typeof webSockets> => {
+    webSockets ??= import("ws").then(({ WebSocketServer: Server, createWebSocketStream }) => {
+      const wss = new Server({ noServer: true, perMessageDeflate: false, maxPayload: 32 * 1024 * 1024 });
+      wss.on("headers", (headers: string[], req: IncomingMessage) => {
+        const chosen = wsProtocol.get(req);
+        if (chosen !== undefined && chosen !== "") headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
+      });
+      return { wss, createWebSocketStream };
+    });
+    return webSockets;
+  };
 
   const match = (req: IncomingMessage): { kind: Kind; token: string } | undefined => {
     const path = (req.url ?? "").split("?")[0] ?? "";
@@ -146,17 +157,36 @@ export function createStreamingService(opts: StreamingServiceOptions): Streaming
     }
     wsProtocol.set(req, protocol);
     delete req.headers["sec-websocket-protocol"];
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    const serve = (ws: WebSocket, createWebSocketStream: typeof toStream): void => {
       ws.on("error", (err: unknown) => { log.debug({ err: errorMessage(err) }, "WebSocket error"); });
       if (pending.kind !== "portforward") {
         served(serveWebSocketRemoteCommand(ws, remoteCommand(pending, protocol, "websocket")), pending.kind);
       } else if (protocol === wsSpdyTunnelProtocol) {
-        const tunnel = createWebSocketStream(ws);
-        served(serveSpdyPortForward(tunnel, undefined, portForward(pending.spec, protocol, "websocket")), pending.kind);
+        served(serveSpdyPortForward(createWebSocketStream(ws), undefined, portForward(pending.spec, protocol, "websocket")), pending.kind);
       } else {
         served(serveWebSocketPortForward(ws, protocol, pending.spec.ports, portForward(pending.spec, protocol, "websocket")), pending.kind);
       }
-    });
+    };
+    loadWebSockets()
+      .then(
+        ({ wss, createWebSocketStream }) => {
+          // ws clears the socket's timeout when it takes the socket over; the streaming server armed
+          // its idle timeout before this (asynchronous) handshake, so it is armed again here.
+          const idleMs = socketTimeout(socket);
+          wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+            if (idleMs > 0 && socket instanceof Socket) socket.setTimeout(idleMs);
+            serve(ws, createWebSocketStream);
+          });
+        },
+        (err: unknown) => {
+          log.warn({ err: errorMessage(err) }, "WebSocket support could not be loaded");
+          rejectUpgrade(socket, 500, `unable to upgrade: WebSocket support could not be loaded: ${errorMessage(err)}`);
+        },
+      )
+      .catch((err: unknown) => {
+        log.warn({ kind: pending.kind, err: errorMessage(err) }, "WebSocket session failed to start");
+        socket.destroy();
+      });
   };
 
   const route: StreamingRoute = {
@@ -203,4 +233,9 @@ export function createStreamingService(opts: StreamingServiceOptions): Streaming
       portForward: (spec) => url("portforward", { kind: "portforward", spec }),
     },
   };
+}
+
+/** The idle timeout armed on an upgraded connection's socket (0: none). */
+function socketTimeout(socket: Duplex): number {
+  return socket instanceof Socket ? (socket.timeout ?? 0) : 0;
 }
