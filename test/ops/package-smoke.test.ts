@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { access, copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { access, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -34,6 +34,13 @@ describe("standalone executable (npm run package)", { skip: present ? false : "d
     try {
       const { stdout } = await execFileAsync(exe, ["--version"], { cwd: dir, env });
       assert.equal(stdout, "docker-cri 0.1.0\n");
+      // As the systemd unit runs it: its NODE_OPTIONS must not make Node warn (a code cache made under
+      // other V8 flags is rejected with a warning on every start).
+      const unitNodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(await readFile(join(repoRoot, "packaging", "systemd", "docker-cri.service"), "utf8"))?.[1] ?? "";
+      assert.notEqual(unitNodeOptions, "", "the unit sets NODE_OPTIONS");
+      const underUnit = await execFileAsync(exe, ["--version"], { cwd: dir, env: { ...env, NODE_OPTIONS: unitNodeOptions } });
+      assert.equal(underUnit.stdout, "docker-cri 0.1.0\n");
+      assert.equal(underUnit.stderr, "");
 
       const socket = join(dir, "cri.sock");
       const proc = spawn(exe, [`--container-runtime-endpoint=unix://${socket}`, `--cri-dockerd-root-directory=${join(dir, "root")}`, "--network-plugin=", "--metrics-bind-address="], {
