@@ -42,7 +42,7 @@ interface Prepared {
  * connection at a time (Go's HTTP server answers a connection's requests one after another, so
  * pipelining would only queue a quick inspect behind a slow stop), hijacks on connections of their
  * own. Node's built-in client parses HTTP natively; undici, used before, compiles its WebAssembly
- * parser at the first call, which cost about 25 MiB of resident memory for the life of the process.
+ * parser at the first call, which cost about 20 MiB of resident memory for the life of the process.
  */
 export class HttpTransport implements DockerTransport {
   readonly endpoint: string;
