@@ -61,6 +61,9 @@ function flagsFrom(name: string, fallback = ""): string[] {
 }
 
 /** The NODE_OPTIONS the packaged systemd unit runs docker-cri with: what the bench measures unless told otherwise. */
+/** How long after start-up the idle window begins. */
+const settleSeconds = 20;
+
 function unitNodeOptions(): string {
   const unit = readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "packaging", "systemd", "docker-cri.service"), "utf8");
   return /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1]?.trim() ?? "";
@@ -272,7 +275,10 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     const pid = daemon.proc.pid ?? 0;
     const cri = daemon.client();
     await cri.call(RuntimeService.method.version, {});
-    await sleep(2000);
+    // Start-up keeps working for a while after the socket serves (lazy compilation, the first full
+    // garbage collections, the state cache's first sync): idle is measured once that has settled.
+    log(`settling ${settleSeconds} s after start`);
+    await sleep(settleSeconds * 1000);
 
     log(`idle ${opts.idleSeconds} s, no pods`);
     const idleCpu0 = (await cpuSeconds(pid)) ?? 0;
@@ -341,7 +347,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
     }
     const res: string[][] = [["resource", "value", "goal", "met"]];
     const with110 = opts.pods === 110 ? "" : " (goal is for 110 pods)";
-    res.push([`idle CPU (${opts.idleSeconds} s, no pods)`, `${f2(idleCpu)} s (${f1((100 * idleCpu) / Math.max(1, opts.idleSeconds))} % of a core)`, "", ""]);
+    res.push([`idle CPU (${opts.idleSeconds} s, no pods, from ${settleSeconds} s after start)`, `${f2(idleCpu)} s (${f1((100 * idleCpu) / Math.max(1, opts.idleSeconds))} % of a core)`, "", ""]);
     res.push(["idle RSS max", `${f1(idleRssMax)} MiB`, "≤ 60 MiB", yes(idleRssMax <= 60)]);
     res.push([`load CPU (${opts.seconds} s, ${opts.pods} pods)`, perCore(cpu), "", ""]);
     res.push(["load RSS start / end / max", `${f1(start.rss)} / ${f1(endRss)} / ${f1(maxRss)} MiB`, `≤ 80 MiB${with110}`, yes(maxRss <= 80)]);
