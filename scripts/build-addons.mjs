@@ -2,6 +2,7 @@
 // Builds docker-cri's Node-API addons into dist/native/ (all of them, or those named as arguments):
 //   netns-connect  src/streaming-server/netns/netns-connect.c  port forwarding connects inside a pod's netns
 //   sd-notify      src/host/sd-notify.c                 systemd sd_notify datagrams (Type=notify)
+//   read-files     src/cgroup-stats/read-files.c        stats reads of cgroup and /proc files off the event loop
 // It needs only a C compiler and the Node.js headers that ship with Node itself (NodeSource's and the
 // official builds install them under <prefix>/include/node); no node-gyp, no download. An addon is
 // rebuilt only when its source is newer (or with --force). Run by `npm run build`; tests that need an
@@ -16,6 +17,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const addons = {
   "netns-connect": { source: ["src", "streaming-server", "netns", "netns-connect.c"], libs: ["-lpthread"], neededFor: "port forwarding" },
   "sd-notify": { source: ["src", "host", "sd-notify.c"], libs: [], neededFor: "systemd Type=notify" },
+  "read-files": { source: ["src", "cgroup-stats", "read-files.c"], libs: [], neededFor: "stats reads off the event loop (without it they run on it)" },
 };
 
 function headerDir() {

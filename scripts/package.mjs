@@ -2,7 +2,7 @@
 // `npm run package`: builds dist/package/docker-cri, one executable that runs docker-cri on a host
 // without Node.js — a Node.js 20 single executable application (SEA):
 //
-//   1. the native addons (sd-notify, netns-connect) are built as for `npm run build`;
+//   1. the native addons (sd-notify, netns-connect, read-files) are built as for `npm run build`;
 //   2. esbuild bundles src/main.ts and every dependency into one CommonJS file;
 //   3. `node --experimental-sea-config` turns it into a blob, with the addons as SEA assets;
 //   4. postject injects the blob into a copy of this very node binary.
@@ -32,6 +32,7 @@ const fuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const addons = [
   ["sd-notify.node", join(root, "dist", "native", "sd-notify.node"), "sd-notify"],
   ["netns-connect.node", join(root, "dist", "native", "netns-connect.node"), "netns-connect"],
+  ["read-files.node", join(root, "dist", "native", "read-files.node"), "read-files"],
 ];
 
 function step(text) {

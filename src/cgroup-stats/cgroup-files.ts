@@ -37,9 +37,9 @@ export function readPseudoFile(path: string): string | undefined {
 
 /**
  * An open pseudo-file's whole text, read from offset 0 (so that a file held open reads afresh) into
- * the one shared buffer. A read that returns less than it was offered ends the text: the kernel's
- * seq_file fills every read it can, so the usual file is one read. A file bigger than the buffer grows
- * it for that read only. Throws what readSync throws.
+ * the one shared buffer, until a read returns 0. A short read is not the end: a seq_file of many
+ * records (net/dev of a namespace with many interfaces, a long cgroup.procs) answers a page per read.
+ * A file bigger than the buffer grows it for that read only. Throws what readSync throws.
  */
 export function readFromStart(fd: number): string {
   try {
@@ -50,10 +50,9 @@ export function readFromStart(fd: number): string {
         buffer.copy(bigger, 0, 0, length);
         buffer = bigger;
       }
-      const offered = buffer.length - length;
-      const n = readSync(fd, buffer, length, offered, length);
+      const n = readSync(fd, buffer, length, buffer.length - length, length);
+      if (n === 0) return buffer.toString("utf8", 0, length);
       length += n;
-      if (n < offered) return buffer.toString("utf8", 0, length);
     }
   } finally {
     buffer = smallBuffer;

@@ -13,6 +13,9 @@ export interface CgroupOwner {
  * Finds containers' and pods' cgroups and remembers them (a cgroup never moves while its container
  * lives). The name comes from Docker's cgroup driver convention first; when nothing is there (a
  * daemon configured with another cgroup parent, a rootless daemon), from /proc/<pid>/cgroup.
+ *
+ * A remembered name is answered without looking at the filesystem (hundreds of containers per stats
+ * call); a reader that finds nothing there calls forget, and the next lookup searches again.
  */
 export class CgroupLocator {
   readonly #reader: CgroupReader;
@@ -33,7 +36,7 @@ export class CgroupLocator {
   /** The container's cgroup name; undefined when it has none (not running). */
   container(c: CgroupOwner): string | undefined {
     const known = this.#known.get(c.id);
-    if (known !== undefined && this.#reader.exists(known)) return known;
+    if (known !== undefined) return known;
     let name: string | undefined;
     try {
       name = containerCgroupName(this.#driver, c.cgroupParent, c.id);
@@ -63,6 +66,11 @@ export class CgroupLocator {
       return undefined;
     }
     return name !== "/" && this.#reader.exists(name) ? name : undefined;
+  }
+
+  /** Drops the container's remembered cgroup: nothing could be read there. */
+  forget(id: string): void {
+    this.#known.delete(id);
   }
 
   /** Drops what is remembered for containers not in `live`. */

@@ -4,8 +4,9 @@ import { cgroupDir, parseProcCgroups, readCgroupLayout, type CgroupLayout, type 
 import { readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
 import { HeldCgroupFiles } from "./held-cgroup-files.js";
 import type { CgroupStats, CgroupUsage } from "./cgroup-stats.js";
-import { readV1CpuUsage, readV1Stats, readV1Usage, type V1Dirs } from "./cgroup-v1-stats.js";
-import { readV2CpuUsage, readV2Stats, readV2Usage } from "./cgroup-v2-stats.js";
+import { readV1CpuUsage, readV1Stats, readV1Usage, v1UsageFiles, type V1Dirs } from "./cgroup-v1-stats.js";
+import { readV2CpuUsage, readV2Stats, readV2Usage, v2UsageFiles } from "./cgroup-v2-stats.js";
+import type { ReadFiles } from "./read-files.js";
 
 /** A cgroup's counters plus the number of processes (cgroup.procs lines) when asked for. */
 export type CgroupSnapshot = CgroupStats & { readonly processes: number | undefined };
@@ -24,9 +25,13 @@ export class CgroupReader {
   readonly #held: HeldCgroupFiles | undefined;
   readonly #read: ReadPseudoFile;
 
-  constructor(layout: CgroupLayout, opts: { holdFiles?: boolean } = {}) {
+  /**
+   * holdFiles: keep the counters' files open (HeldCgroupFiles); readFiles: the read-files addon, with
+   * which readUsageMany reads off the event loop.
+   */
+  constructor(layout: CgroupLayout, opts: { holdFiles?: boolean; readFiles?: ReadFiles } = {}) {
     this.version = layout.version;
-    this.#held = opts.holdFiles === true ? new HeldCgroupFiles() : undefined;
+    this.#held = opts.holdFiles === true ? new HeldCgroupFiles(opts.readFiles === undefined ? {} : { readFiles: opts.readFiles }) : undefined;
     this.#read = this.#held?.read ?? readPseudoFile;
     if (layout.version === 2) {
       this.#v1 = { cpuacct: undefined, cpu: undefined, memory: undefined, pids: undefined };
@@ -39,8 +44,8 @@ export class CgroupReader {
   }
 
   /** Reads /proc/self/mountinfo; the counters' files are then held open (HeldCgroupFiles). */
-  static async detect(): Promise<CgroupReader> {
-    return new CgroupReader(await readCgroupLayout(), { holdFiles: true });
+  static async detect(opts: { readFiles?: ReadFiles } = {}): Promise<CgroupReader> {
+    return new CgroupReader(await readCgroupLayout(), { ...opts, holdFiles: true });
   }
 
   /** Closes the files held open. */
@@ -74,16 +79,27 @@ export class CgroupReader {
    * Only what CRI's stats RPCs carry (CgroupUsage): 7 files per cgroup where read takes 13 (v1), and
    * memory.stat looked up for four keys rather than parsed whole. undefined as for read.
    */
-  readUsage(name: string): CgroupUsage | undefined {
+  readUsage(name: string, read: ReadPseudoFile = this.#read): CgroupUsage | undefined {
     let usage: CgroupUsage;
     if (this.#v2 !== undefined) {
       const dir = dirIn(this.#v2, name);
       if (dir === undefined) return undefined;
-      usage = readV2Usage(dir, this.#read);
+      usage = readV2Usage(dir, read);
     } else {
-      usage = readV1Usage(this.#v1Dirs(name), this.#read);
+      usage = readV1Usage(this.#v1Dirs(name), read);
     }
     return usage.cpu === undefined && usage.memory === undefined && usage.pids === undefined ? undefined : usage;
+  }
+
+  /**
+   * readUsage of many cgroups, their files read in one batch off the event loop (HeldCgroupFiles.readMany)
+   * and only parsed here; one by one when the files are not held.
+   */
+  async readUsageMany(names: readonly string[]): Promise<Map<string, CgroupUsage | undefined>> {
+    if (this.#held === undefined) return new Map(names.map((n) => [n, this.readUsage(n)]));
+    const texts = await this.#held.readMany(names.flatMap((n) => this.#usageFiles(n)));
+    const read: ReadPseudoFile = (path) => (texts.has(path) ? texts.get(path) : this.#read(path));
+    return new Map(names.map((n) => [n, this.readUsage(n, read)]));
   }
 
   /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
@@ -107,6 +123,12 @@ export class CgroupReader {
     const entries = parseProcCgroups(text);
     const entry = this.#v2 !== undefined ? entries.find((e) => e.hierarchyId === "0") : entries.find((e) => e.controllers.includes("memory"));
     return entry?.path;
+  }
+
+  #usageFiles(name: string): string[] {
+    if (this.#v2 === undefined) return v1UsageFiles(this.#v1Dirs(name));
+    const dir = dirIn(this.#v2, name);
+    return dir === undefined ? [] : v2UsageFiles(dir);
   }
 
   #v1Dirs(name: string): V1Dirs {

@@ -46,6 +46,17 @@ export function readV1Usage(dirs: V1Dirs, read: ReadPseudoFile = readPseudoFile)
   return { cpu: usageNs === undefined ? undefined : { usageNs }, memory, pids: current === undefined ? undefined : { current } };
 }
 
+/** The files readV1Usage reads, for reading them ahead in one batch. */
+export function v1UsageFiles(dirs: V1Dirs): string[] {
+  const out: string[] = [];
+  if (dirs.cpuacct !== undefined) out.push(`${dirs.cpuacct}/cpuacct.usage`);
+  if (dirs.pids !== undefined) out.push(`${dirs.pids}/pids.current`);
+  if (dirs.memory !== undefined) {
+    for (const f of ["memory.usage_in_bytes", "memory.stat", "memory.limit_in_bytes", "memory.memsw.usage_in_bytes", "memory.memsw.limit_in_bytes"]) out.push(`${dirs.memory}/${f}`);
+  }
+  return out;
+}
+
 function v1MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
   const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));
   // Swap is only accounted with swapaccount=1 (the memsw files exist); memsw counts memory plus swap.

@@ -37,6 +37,11 @@ export function readV2Usage(dir: string, read: ReadPseudoFile = readPseudoFile):
   };
 }
 
+/** The files readV2Usage reads, for reading them ahead in one batch. */
+export function v2UsageFiles(dir: string): string[] {
+  return ["cpu.stat", "pids.current", "memory.current", "memory.stat", "memory.max", "memory.swap.max", "memory.swap.current"].map((f) => `${dir}/${f}`);
+}
+
 function v2MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
   // "max" reads as undefined: unlimited.
   const limit = readUint(`${dir}/memory.max`, read);

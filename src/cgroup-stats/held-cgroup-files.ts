@@ -1,5 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { readFromStart, readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
+import type { ReadFiles } from "./read-files.js";
 
 export interface HeldCgroupFilesOptions {
   /** A file not read for this long is closed (default 25 s: the kubelet reads stats every 10 s). */
@@ -12,6 +13,8 @@ export interface HeldCgroupFilesOptions {
    */
   readonly maxHeld?: number;
   readonly now?: () => number;
+  /** The read-files addon: readMany then reads off the event loop (else one by one, as read does). */
+  readonly readFiles?: ReadFiles;
 }
 
 interface Held {
@@ -34,6 +37,11 @@ interface Held {
  * Files not read for `closeAfterMs` are closed by a sweep that runs only while some are held (so an
  * idle docker-cri with no pods has no timer), and none is held past `maxHeld`. Node opens with
  * O_CLOEXEC, so child processes (CNI plugins, runc through Docker) never inherit them.
+ *
+ * readMany reads a batch through the read-files addon on a pool thread. While a batch is out, the
+ * descriptors it reads are not closed (a descriptor number reused by another open would be read in
+ * its place): a close then waits for the batch to end. Batches run one at a time: two pool threads
+ * reading one file at once could interleave the pages of two renderings of a long one.
  */
 export class HeldCgroupFiles {
   readonly #held = new Map<string, Held>();
@@ -41,13 +49,21 @@ export class HeldCgroupFiles {
   readonly #sweepEveryMs: number;
   readonly #maxHeld: number;
   readonly #now: () => number;
+  readonly #readFiles: ReadFiles | undefined;
   #sweep: NodeJS.Timeout | undefined;
+  /** Batches out on the pool thread (0 or 1), and the descriptors whose close waits for them. */
+  #reading = 0;
+  #closeAfterBatch: number[] = [];
+  /** Batches out or waiting, and the end of the last of them. */
+  #batches = 0;
+  #lastBatch: Promise<void> | undefined;
 
   constructor(opts: HeldCgroupFilesOptions = {}) {
     this.#closeAfterMs = opts.closeAfterMs ?? 25_000;
     this.#sweepEveryMs = opts.sweepEveryMs ?? 10_000;
     this.#maxHeld = opts.maxHeld ?? defaultMaxHeld();
     this.#now = opts.now ?? (() => performance.now());
+    this.#readFiles = opts.readFiles;
   }
 
   /** The file's whole text now; undefined when it cannot be read (see readPseudoFile). */
@@ -74,10 +90,90 @@ export class HeldCgroupFiles {
       closeQuietly(fd);
       return undefined;
     }
-    this.#held.set(path, { fd, usedAt: this.#now() });
-    this.#sweep ??= setInterval(() => { this.closeUnused(); }, this.#sweepEveryMs).unref();
+    this.#hold(path, fd);
     return text;
   };
+
+  /**
+   * The texts of many files at once (each path once), as read would give them, read on a pool thread
+   * when the addon is given. A file read for the first time is opened here and held; one that cannot
+   * be opened is undefined without more ado; a held one whose read fails goes through read (which
+   * opens it afresh, for a cgroup made again).
+   */
+  readMany(paths: readonly string[]): Promise<Map<string, string | undefined>> {
+    const readFiles = this.#readFiles;
+    if (readFiles === undefined) return Promise.resolve(new Map(paths.map((p) => [p, this.read(p)])));
+    // Started at once when no batch is out or waiting (its descriptors are then pinned before this
+    // returns), else after the last one; the last to end leaves none behind before its caller resumes.
+    const start = async (): Promise<Map<string, string | undefined>> => {
+      try {
+        return await this.#readBatch(readFiles, paths);
+      } finally {
+        this.#batches--;
+        if (this.#batches === 0) this.#lastBatch = undefined;
+      }
+    };
+    const after = this.#lastBatch;
+    this.#batches++;
+    const batch = after === undefined ? start() : after.then(start);
+    this.#lastBatch = batch.then(() => undefined, () => undefined);
+    return batch;
+  }
+
+  async #readBatch(readFiles: ReadFiles, paths: readonly string[]): Promise<Map<string, string | undefined>> {
+    const out = new Map<string, string | undefined>();
+    const batch: string[] = [];
+    const items: (number | string)[] = [];
+    for (const path of paths) {
+      if (out.has(path)) continue;
+      const item = this.#itemFor(path);
+      out.set(path, undefined);
+      if (item === undefined) continue;
+      batch.push(path);
+      items.push(item);
+    }
+    if (items.length === 0) return out;
+    let texts: (string | undefined)[];
+    this.#reading++;
+    try {
+      texts = await readFiles(items);
+    } finally {
+      this.#reading--;
+      if (this.#reading === 0) {
+        for (const fd of this.#closeAfterBatch) closeQuietly(fd);
+        this.#closeAfterBatch = [];
+      }
+    }
+    for (const [i, path] of batch.entries()) {
+      const text = texts[i];
+      out.set(path, text === undefined && typeof items[i] === "number" ? this.read(path) : text);
+    }
+    return out;
+  }
+
+  /** The held descriptor to read (opened now if need be), the path past the cap, undefined when it cannot be opened. */
+  #itemFor(path: string): number | string | undefined {
+    if (!holdable(path)) return path;
+    const held = this.#held.get(path);
+    if (held !== undefined) {
+      held.usedAt = this.#now();
+      return held.fd;
+    }
+    if (this.#held.size >= this.#maxHeld) return path;
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch {
+      return undefined;
+    }
+    this.#hold(path, fd);
+    return fd;
+  }
+
+  #hold(path: string, fd: number): void {
+    this.#held.set(path, { fd, usedAt: this.#now() });
+    this.#sweep ??= setInterval(() => { this.closeUnused(); }, this.#sweepEveryMs).unref();
+  }
 
   /** How many files are open now. */
   get size(): number {
@@ -97,7 +193,8 @@ export class HeldCgroupFiles {
 
   #close(path: string, held: Held): void {
     this.#held.delete(path);
-    closeQuietly(held.fd);
+    if (this.#reading > 0) this.#closeAfterBatch.push(held.fd);
+    else closeQuietly(held.fd);
     if (this.#held.size === 0 && this.#sweep !== undefined) {
       clearInterval(this.#sweep);
       this.#sweep = undefined;

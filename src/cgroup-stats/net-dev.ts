@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { readPseudoFile } from "./cgroup-files.js";
+import type { ReadFiles } from "./read-files.js";
 
 /** One interface's counters from /proc/<pid>/net/dev. */
 export interface InterfaceCounters {
@@ -40,6 +41,25 @@ export function parseNetDev(text: string): InterfaceCounters[] {
  */
 export function readPodInterfaces(pid: number, procRoot = "/proc"): InterfaceCounters[] | undefined {
   if (pid <= 0) return undefined;
-  const text = readPseudoFile(join(procRoot, String(pid), "net", "dev"));
+  return podInterfacesOf(readPseudoFile(netDevPath(pid, procRoot)));
+}
+
+/**
+ * readPodInterfaces of many processes, their files read in one batch off the event loop with the
+ * read-files addon (one by one without it). Each file is opened for the read and closed: an open
+ * net/dev holds its network namespace, which must go when the pod does.
+ */
+export async function readPodInterfacesMany(pids: readonly number[], procRoot = "/proc", readFiles?: ReadFiles): Promise<Map<number, InterfaceCounters[] | undefined>> {
+  const live = [...new Set(pids)].filter((pid) => pid > 0);
+  if (readFiles === undefined) return new Map(live.map((pid) => [pid, readPodInterfaces(pid, procRoot)]));
+  const texts = await readFiles(live.map((pid) => netDevPath(pid, procRoot)));
+  return new Map(live.map((pid, i) => [pid, podInterfacesOf(texts[i])]));
+}
+
+function netDevPath(pid: number, procRoot: string): string {
+  return join(procRoot, String(pid), "net", "dev");
+}
+
+function podInterfacesOf(text: string | undefined): InterfaceCounters[] | undefined {
   return text === undefined ? undefined : parseNetDev(text).filter((i) => i.name !== "lo");
 }

@@ -3,12 +3,16 @@
  * does not run) and v1 with every file the readers use, plus the systemd slice naming.
  */
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { CgroupReader, containerCgroupName, expandSlice, keyValue, parseNetDev, podCgroupName, type CgroupStats, type CgroupUsage } from "../../src/cgroup-stats/index.js";
+import { CgroupLocator, CgroupReader, containerCgroupName, expandSlice, keyValue, parseNetDev, podCgroupName, type CgroupStats, type CgroupUsage } from "../../src/cgroup-stats/index.js";
 import { readPseudoFile } from "../../src/cgroup-stats/cgroup-files.js";
+import { readV1Usage, v1UsageFiles } from "../../src/cgroup-stats/cgroup-v1-stats.js";
+import { readV2Usage, v2UsageFiles } from "../../src/cgroup-stats/cgroup-v2-stats.js";
+import { loadReadFiles, type ReadFiles } from "../../src/cgroup-stats/read-files.js";
 
 /** The fields of a full read that readUsage must give, and nothing else. */
 function usageOf(s: CgroupStats): CgroupUsage {
@@ -176,5 +180,87 @@ describe("/proc/net/dev", () => {
     const [lo, eth0] = parseNetDev(text);
     assert.equal(lo?.name, "lo");
     assert.deepEqual(eth0, { name: "eth0", rxBytes: 2800n, rxPackets: 20n, rxErrors: 1n, rxDropped: 2n, txBytes: 1400n, txPackets: 10n, txErrors: 3n, txDropped: 4n });
+  });
+});
+
+describe("usage reads in one batch (readUsageMany)", () => {
+  const v1Files = {
+    "cpuacct/docker/c1/cpuacct.usage": "3000000000\n",
+    "memory/docker/c1/memory.usage_in_bytes": "8388608\n",
+    "memory/docker/c1/memory.limit_in_bytes": "4194304000\n",
+    "memory/docker/c1/memory.stat": "total_rss 4194304\ntotal_inactive_file 1048576\ntotal_pgfault 77\ntotal_pgmajfault 2\n",
+    "memory/docker/c1/memory.memsw.usage_in_bytes": "8392704\n",
+    "memory/docker/c1/memory.memsw.limit_in_bytes": "8388608000\n",
+    "pids/docker/c1/pids.current": "3\n",
+    "cpuacct/docker/c2/cpuacct.usage": "5\n",
+  };
+  const v2Files = {
+    "pod/c1/cpu.stat": "usage_usec 2500000\n",
+    "pod/c1/memory.current": "104857600\n",
+    "pod/c1/memory.max": "max\n",
+    "pod/c1/memory.stat": "anon 52428800\ninactive_file 10485760\npgfault 1234\npgmajfault 5\n",
+    "pod/c1/memory.swap.current": "4096\n",
+    "pod/c1/memory.swap.max": "1048576\n",
+    "pod/c1/pids.current": "7\n",
+  };
+
+  function readFiles(): ReadFiles {
+    execFileSync(process.execPath, [new URL("../../scripts/build-addons.mjs", import.meta.url).pathname, "read-files"], { stdio: "inherit" });
+    const loaded = loadReadFiles();
+    assert.ok("readFiles" in loaded, `the read-files addon loads: ${"unavailable" in loaded ? loaded.unavailable : ""}`);
+    return loaded.readFiles;
+  }
+
+  it("lists exactly the files the usage reads read, on v1 and v2", async () => {
+    const v1 = await tree(v1Files);
+    const v2 = await tree(v2Files);
+    const dirs = { cpuacct: join(v1, "cpuacct/docker/c1"), cpu: undefined, memory: join(v1, "memory/docker/c1"), pids: join(v1, "pids/docker/c1") };
+    const recorded = (run: (read: (path: string) => string | undefined) => unknown): string[] => {
+      const paths: string[] = [];
+      run((path) => { paths.push(path); return readPseudoFile(path); });
+      return paths.sort();
+    };
+    assert.deepEqual(recorded((read) => readV1Usage(dirs, read)), v1UsageFiles(dirs).sort());
+    const v2dir = join(v2, "pod/c1");
+    assert.deepEqual(recorded((read) => readV2Usage(v2dir, read)), v2UsageFiles(v2dir).sort());
+  });
+
+  it("gives what readUsage gives, held or not, from one batch", async () => {
+    const addon = readFiles();
+    const v1 = await tree(v1Files);
+    const mount = (c: string) => ({ mountPoint: join(v1, c), root: "/", controllers: [c] });
+    const layout = { version: 1 as const, hierarchies: [mount("cpuacct"), mount("memory"), mount("pids")], systemd: undefined };
+    const names = ["/docker/c1", "/docker/c2", "/docker/gone", "/docker/c1"];
+    const one = new CgroupReader(layout);
+    const expected = new Map(names.map((n) => [n, one.readUsage(n)]));
+    assert.ok(expected.get("/docker/c1")?.memory !== undefined);
+    assert.equal(expected.get("/docker/gone"), undefined);
+    assert.deepEqual(await one.readUsageMany(names), expected, "not held: one by one");
+    const held = new CgroupReader(layout, { holdFiles: true, readFiles: addon });
+    assert.deepEqual(await held.readUsageMany(names), expected, "held, through the addon");
+    await writeFile(join(v1, "cpuacct/docker/c2/cpuacct.usage"), "6\n");
+    assert.equal((await held.readUsageMany(["/docker/c2"])).get("/docker/c2")?.cpu?.usageNs, 6n, "a held file read afresh");
+    held.close();
+
+    const v2 = await tree(v2Files);
+    const unified = { version: 2 as const, unified: { mountPoint: v2, root: "/", controllers: [] } };
+    const v2held = new CgroupReader(unified, { holdFiles: true, readFiles: addon });
+    assert.deepEqual(await v2held.readUsageMany(["/pod/c1", "/pod/gone"]), new Map([["/pod/c1", new CgroupReader(unified).readUsage("/pod/c1")], ["/pod/gone", undefined]]));
+    v2held.close();
+  });
+});
+
+describe("CgroupLocator", () => {
+  it("answers a remembered cgroup without looking, and searches again once told it is gone", async () => {
+    const root = await tree({ "memory/docker/c1/memory.usage_in_bytes": "1\n" });
+    const reader = new CgroupReader({ version: 1, hierarchies: [{ mountPoint: join(root, "memory"), root: "/", controllers: ["memory"] }], systemd: undefined });
+    const locator = new CgroupLocator(reader, "cgroupfs", join(root, "no-proc"));
+    const owner = { id: "c1", cgroupParent: "", pid: 0 };
+    assert.equal(locator.container(owner), "/docker/c1");
+    await rm(join(root, "memory/docker/c1"), { recursive: true });
+    assert.equal(locator.container(owner), "/docker/c1", "remembered: no filesystem lookup");
+    locator.forget("c1");
+    assert.equal(locator.container(owner), undefined, "searched again: nothing there");
+    assert.equal(locator.container({ id: "c2", cgroupParent: "", pid: 0 }), undefined, "never found");
   });
 });

@@ -12,8 +12,29 @@ export type ContainerStatsShape = MessageInitShape<typeof ContainerStatsSchema>;
 /** A container's cgroup counters right now, read `how`; undefined when it has no cgroup (not running). */
 export function containerSnapshot<S extends CgroupUsage>(deps: Pick<StatsDeps, "cgroups" | "recentUsage">, c: ContainerInspect, how: CgroupRead<S>): S | undefined {
   if (!c.state.running) return undefined;
-  const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
-  return cgroup === undefined ? undefined : how.read(deps, cgroup);
+  const owner = { id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid };
+  const cgroup = deps.cgroups.container(owner);
+  if (cgroup === undefined) return undefined;
+  const snapshot = how.read(deps, cgroup);
+  if (snapshot !== undefined) return snapshot;
+  // Nothing at the remembered name: look for the cgroup again.
+  deps.cgroups.forget(c.id);
+  const found = deps.cgroups.container(owner);
+  return found === undefined || found === cgroup ? undefined : how.read(deps, found);
+}
+
+/**
+ * Reads the cgroups of the running containers (and `more`, pod cgroups) in one batch off the event
+ * loop, so that containerSnapshot then finds them in RecentUsage without reading.
+ */
+export async function prefetchUsage(deps: Pick<StatsDeps, "cgroups" | "recentUsage">, containers: readonly ContainerInspect[], more: readonly string[] = []): Promise<void> {
+  const cgroups = [...more];
+  for (const c of containers) {
+    if (!c.state.running) continue;
+    const cgroup = deps.cgroups.container({ id: c.id, cgroupParent: c.hostConfig.cgroupParent, pid: c.state.pid });
+    if (cgroup !== undefined) cgroups.push(cgroup);
+  }
+  await deps.recentUsage.prefetch(cgroups);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ContainerInspect } from "../../docker/index.js";
 import type { RpcContext } from "../context.js";
 import { containerCriLabels } from "../translate/container-config.js";
 import { matchesSelector, sandboxIdLabel } from "../translate/index.js";
-import { containerStatsOf, type ContainerStatsShape } from "./container-stats-of.js";
+import { containerStatsOf, prefetchUsage, type ContainerStatsShape } from "./container-stats-of.js";
 import { mapInSlices } from "../../util/map-in-slices.js";
 import { isAppContainer, nowNanos, type StatsDeps } from "./stats-deps.js";
 
@@ -19,9 +19,11 @@ export async function listContainerStats(deps: StatsDeps, request: ListContainer
 
 export async function collectContainerStats(deps: StatsDeps, filter: ContainerStatsFilter | undefined, signal: AbortSignal): Promise<ContainerStatsShape[]> {
   const all = await deps.cache.all(signal);
+  const running = all.filter((c) => isAppContainer(c) && c.state.running && matches(filter, c));
+  // The cgroup files are read off the event loop in one batch; parsing and building go in slices, so other calls are served between them.
+  await prefetchUsage(deps, running);
   const timestamp = nowNanos();
-  // The cgroup reads are synchronous (see readPseudoFile): in slices, so other calls are served between them.
-  return mapInSlices(all.filter((c) => isAppContainer(c) && c.state.running && matches(filter, c)), (c) => containerStatsOf(deps, c, timestamp), signal);
+  return mapInSlices(running, (c) => containerStatsOf(deps, c, timestamp), signal);
 }
 
 function matches(filter: ContainerStatsFilter | undefined, c: ContainerInspect): boolean {

@@ -2,7 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListPodSandboxStatsRequest, ListPodSandboxStatsResponseSchema, PodSandboxStatsFilter } from "../../gen/index.js";
 import type { RpcContext } from "../context.js";
 import { extractLabels, matchesSelector } from "../translate/index.js";
-import { podSandboxStatsOf, type PodSandboxStatsShape } from "./pod-sandbox-stats-of.js";
+import { podInterfacesMany, podSandboxStatsOf, type PodSandboxStatsShape } from "./pod-sandbox-stats-of.js";
+import { prefetchUsage } from "./container-stats-of.js";
 import { mapInSlices } from "../../util/map-in-slices.js";
 import { isSandbox, nowNanos, runningMembers, type StatsDeps } from "./stats-deps.js";
 
@@ -14,10 +15,12 @@ export async function listPodSandboxStats(deps: StatsDeps, request: ListPodSandb
 export async function collectPodSandboxStats(deps: StatsDeps, filter: PodSandboxStatsFilter | undefined, signal: AbortSignal): Promise<PodSandboxStatsShape[]> {
   const all = await deps.cache.all(signal);
   const members = runningMembers(all);
-  const timestamp = nowNanos();
   const sandboxes = all
     .filter((s) => isSandbox(s) && s.state.running)
     .filter((s) => filter === undefined || ((filter.id === "" || s.id.startsWith(filter.id)) && matchesSelector(extractLabels(s.config.labels).labels, filter.labelSelector)));
-  // Synchronous cgroup and /proc reads per pod: in slices, so other calls are served between them.
-  return mapInSlices(sandboxes, (s) => podSandboxStatsOf(deps, s, members.get(s.id) ?? [], timestamp), signal);
+  // The cgroup and /proc files are read off the event loop in batches; parsing and building go in slices, so other calls are served between them.
+  const podCgroups = sandboxes.map((s) => deps.cgroups.pod({ cgroupParent: s.hostConfig.cgroupParent })).filter((g) => g !== undefined);
+  const [, interfaces] = await Promise.all([prefetchUsage(deps, sandboxes.flatMap((s) => members.get(s.id) ?? []), podCgroups), podInterfacesMany(deps, sandboxes)]);
+  const timestamp = nowNanos();
+  return mapInSlices(sandboxes, (s) => podSandboxStatsOf(deps, s, members.get(s.id) ?? [], timestamp, interfaces), signal);
 }

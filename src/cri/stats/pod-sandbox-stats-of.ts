@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerInspect } from "../../docker/index.js";
 import type { NetworkUsageSchema, PodSandboxStatsSchema } from "../../gen/index.js";
-import { readPodInterfaces, type CgroupUsage, type InterfaceCounters } from "../../cgroup-stats/index.js";
+import { readPodInterfaces, readPodInterfacesMany, type CgroupUsage, type InterfaceCounters } from "../../cgroup-stats/index.js";
 import { extractLabels, parseSandboxName } from "../translate/index.js";
 import { containerSnapshot, containerStatsOf } from "./container-stats-of.js";
 import { podSampleKey, type StatsDeps } from "./stats-deps.js";
@@ -42,16 +42,26 @@ export function podTotals<S extends CgroupUsage>(deps: StatsDeps, sandbox: Conta
 }
 
 /** The pod network namespace's interfaces (none for host-network pods: those counters are the node's). */
-export function podInterfaces(deps: Pick<StatsDeps, "procRoot">, sandbox: ContainerInspect): InterfaceCounters[] | undefined {
-  if (!sandbox.state.running || sandbox.hostConfig.networkMode === "host") return undefined;
-  return readPodInterfaces(sandbox.state.pid, deps.procRoot);
+export function podInterfaces(deps: Pick<StatsDeps, "procRoot">, sandbox: ContainerInspect, read?: ReadonlyMap<number, InterfaceCounters[] | undefined>): InterfaceCounters[] | undefined {
+  if (!hasOwnNetwork(sandbox)) return undefined;
+  return read?.has(sandbox.state.pid) === true ? read.get(sandbox.state.pid) : readPodInterfaces(sandbox.state.pid, deps.procRoot);
+}
+
+/** podInterfaces' files of many sandboxes, read in one batch off the event loop: for podInterfaces' `read`. */
+export function podInterfacesMany(deps: Pick<StatsDeps, "procRoot" | "readFiles">, sandboxes: readonly ContainerInspect[]): Promise<Map<number, InterfaceCounters[] | undefined>> {
+  return readPodInterfacesMany(sandboxes.filter(hasOwnNetwork).map((s) => s.state.pid), deps.procRoot, deps.readFiles);
+}
+
+function hasOwnNetwork(sandbox: ContainerInspect): boolean {
+  return sandbox.state.running && sandbox.hostConfig.networkMode !== "host";
 }
 
 /**
  * PodSandboxStats of a sandbox and its running containers. Each container's cgroup is read once,
- * for its own stats and, when the pod has no cgroup of its own, for the pod's sums.
+ * for its own stats and, when the pod has no cgroup of its own, for the pod's sums. The network
+ * counters come from interfacesRead when it has the sandbox's (podInterfacesMany), else are read now.
  */
-export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], timestamp: bigint): PodSandboxStatsShape {
+export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, members: readonly ContainerInspect[], timestamp: bigint, interfacesRead?: ReadonlyMap<number, InterfaceCounters[] | undefined>): PodSandboxStatsShape {
   const metadata = parseSandboxName(sandbox.name);
   const { labels, annotations } = extractLabels(sandbox.config.labels);
   const snapshots = new Map(members.map((c) => [c.id, containerSnapshot(deps, c, usageRead)]));
@@ -59,7 +69,7 @@ export function podSandboxStatsOf(deps: StatsDeps, sandbox: ContainerInspect, me
   const cpu = totals.snapshot === undefined ? undefined : cpuUsageOf(totals.snapshot, timestamp, totals.nanoCores);
   const memory = totals.snapshot === undefined ? undefined : memoryUsageOf(totals.snapshot, timestamp);
   const process = totals.snapshot === undefined ? undefined : processUsageOf(totals.snapshot, timestamp);
-  const interfaces = podInterfaces(deps, sandbox);
+  const interfaces = podInterfaces(deps, sandbox, interfacesRead);
   return {
     attributes: { id: sandbox.id, ...(metadata === undefined ? {} : { metadata }), labels, annotations },
     linux: {

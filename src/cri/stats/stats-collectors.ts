@@ -1,7 +1,7 @@
 import type { DockerTransport } from "../../docker/index.js";
 import type { Logger } from "../../logger/index.js";
 import { listWritableLayerSizes, type StateCache } from "../../state-cache/index.js";
-import { CgroupLocator, CgroupReader, CpuSampler, RecentUsage, WritableLayerSizes, type SampleTarget } from "../../cgroup-stats/index.js";
+import { CgroupLocator, CgroupReader, CpuSampler, RecentUsage, WritableLayerSizes, loadReadFiles, type SampleTarget } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel } from "../translate/index.js";
 import { isSandbox, podSampleKey, type StatsDeps } from "./stats-deps.js";
 
@@ -33,7 +33,10 @@ export interface StatsCollectors {
 /** Detects the host's cgroup layout and builds the stats readers over the state cache. */
 export async function createStatsCollectors(opts: StatsCollectorsOptions): Promise<StatsCollectors> {
   const { cache, log } = opts;
-  const reader = await CgroupReader.detect().catch((err: unknown) => {
+  const addon = loadReadFiles();
+  const readFiles = "readFiles" in addon ? addon.readFiles : undefined;
+  if ("unavailable" in addon) log.warn({ reason: addon.unavailable }, "Stats reads will run on the event loop, delaying other calls while 100s of pods are read");
+  const reader = await CgroupReader.detect(readFiles === undefined ? {} : { readFiles }).catch((err: unknown) => {
     log.warn({ err }, "Cannot read this host's cgroup layout: CPU and memory stats will be missing (is Docker remote?)");
     return new CgroupReader({ version: 2, unified: { mountPoint: "/nonexistent-cgroup", root: "/", controllers: [] } });
   });
@@ -45,7 +48,11 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
     readUsage: (cgroup) => reader.cpuUsage(cgroup),
     log: log.child({ component: "cpu-sampler" }),
   });
-  const recentUsage = new RecentUsage({ read: (cgroup) => reader.readUsage(cgroup), windowMs: opts.usageWindowMs ?? 1_000 });
+  const recentUsage = new RecentUsage({
+    read: (cgroup) => reader.readUsage(cgroup),
+    readMany: (cgroups) => reader.readUsageMany(cgroups),
+    windowMs: opts.usageWindowMs ?? 1_000,
+  });
   const layers = new WritableLayerSizes({
     load: (signal) => listWritableLayerSizes(opts.transport, `${containerTypeLabel}=${containerTypeContainer}`, signal, opts.requestTimeoutMs),
     intervalMs: opts.layerIntervalMs ?? 60_000,
@@ -54,7 +61,7 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
     log: log.child({ component: "writable-layers" }),
   });
   return {
-    stats: { cache, cgroups, recentUsage, sampler, layers, dockerRootDir: opts.dockerRootDir, procRoot },
+    stats: { cache, cgroups, recentUsage, sampler, layers, dockerRootDir: opts.dockerRootDir, procRoot, readFiles },
     start() {
       sampler.start();
       layers.start();

@@ -1,6 +1,6 @@
 import type { ContainerInspect } from "../../docker/index.js";
 import type { StateCache } from "../../state-cache/index.js";
-import type { CgroupLocator, CpuSampler, RecentUsage, WritableLayerSizes } from "../../cgroup-stats/index.js";
+import type { CgroupLocator, CpuSampler, ReadFiles, RecentUsage, WritableLayerSizes } from "../../cgroup-stats/index.js";
 import { containerTypeContainer, containerTypeLabel, containerTypeSandbox, sandboxIdLabel } from "../translate/index.js";
 
 /** Everything the stats and metrics RPCs need; none of it calls Docker while the cache is synced. */
@@ -9,13 +9,15 @@ export interface StatsDeps {
   readonly cache: Pick<StateCache, "all" | "inspect">;
   readonly cgroups: CgroupLocator;
   /** The stats RPCs' cgroup usage readings, shared between calls that arrive together. */
-  readonly recentUsage: Pick<RecentUsage, "read">;
+  readonly recentUsage: Pick<RecentUsage, "read" | "prefetch">;
   /** usage_nano_cores per container id and per "pod:<sandbox id>". */
   readonly sampler: Pick<CpuSampler, "nanoCores">;
   readonly layers: Pick<WritableLayerSizes, "get">;
   /** The filesystem holding the writable layers (as ImageFsInfo reports it). */
   readonly dockerRootDir: string;
   readonly procRoot: string;
+  /** The read-files addon, for the /proc reads of many pods at once off the event loop; undefined without it. */
+  readonly readFiles: ReadFiles | undefined;
 }
 
 /** The sampler's key for a pod's own cgroup. */
