@@ -102,14 +102,29 @@ export class CgroupReader {
     return new Map(names.map((n) => [n, this.readUsage(n, read)]));
   }
 
+  /** cpuUsage of many cgroups, their files read in one batch off the event loop (as readUsageMany). */
+  async cpuUsageMany(names: readonly string[]): Promise<Map<string, bigint | undefined>> {
+    if (this.#held === undefined) return new Map(names.map((n) => [n, this.cpuUsage(n)]));
+    const files = names.map((n) => this.#cpuUsageFile(n)).filter((f) => f !== undefined);
+    const texts = await this.#held.readMany(files);
+    const read: ReadPseudoFile = (path) => (texts.has(path) ? texts.get(path) : this.#read(path));
+    return new Map(names.map((n) => [n, this.cpuUsage(n, read)]));
+  }
+
+  #cpuUsageFile(name: string): string | undefined {
+    const dir = this.#v2 !== undefined ? dirIn(this.#v2, name) : dirIn(this.#v1.cpuacct, name);
+    if (dir === undefined) return undefined;
+    return this.#v2 !== undefined ? `${dir}/cpu.stat` : `${dir}/cpuacct.usage`;
+  }
+
   /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
-  cpuUsage(name: string): bigint | undefined {
+  cpuUsage(name: string, read: ReadPseudoFile = this.#read): bigint | undefined {
     if (this.#v2 !== undefined) {
       const dir = dirIn(this.#v2, name);
-      return dir === undefined ? undefined : readV2CpuUsage(dir, this.#read);
+      return dir === undefined ? undefined : readV2CpuUsage(dir, read);
     }
     const dir = dirIn(this.#v1.cpuacct, name);
-    return dir === undefined ? undefined : readV1CpuUsage(dir, this.#read);
+    return dir === undefined ? undefined : readV1CpuUsage(dir, read);
   }
 
   /**

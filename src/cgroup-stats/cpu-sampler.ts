@@ -13,6 +13,8 @@ export interface CpuSamplerOptions {
   readonly targets: () => Iterable<SampleTarget>;
   /** Cumulative CPU nanoseconds of a cgroup; undefined when it is gone. */
   readonly readUsage: (cgroup: string) => bigint | undefined;
+  /** The same for many cgroups in one batch off the event loop (CgroupReader.cpuUsageMany); used when given. */
+  readonly readUsageMany?: (cgroups: readonly string[]) => Promise<ReadonlyMap<string, bigint | undefined>>;
   readonly log: Logger;
   /** Monotonic clock in nanoseconds (tests may replace it). */
   readonly now?: () => bigint;
@@ -61,10 +63,11 @@ export class CpuSampler {
   }
 
   /**
-   * One round: reads every target, forgets keys that are no longer targets. The reads are synchronous
-   * (about 50 µs each, 220 of them on a node of 110 pods), so they run in slices with the event loop
-   * served between them; each sample keeps its own time, so the rates stay exact. A round still in
-   * progress is joined, not doubled.
+   * One round: reads every target, forgets keys that are no longer targets. With readUsageMany the
+   * reads are one batch on a pool thread, stamped with the time it answered (a batch of 220 takes about
+   * a millisecond: nothing against a 5 s window); else they are synchronous (about 50 µs each, 220 of
+   * them on a node of 110 pods) and run in slices with the event loop served between them, each sample
+   * with its own time. A round still in progress is joined, not doubled.
    */
   sampleNow(): Promise<void> {
     this.#round ??= this.#sampleRound().finally(() => {
@@ -82,17 +85,33 @@ export class CpuSampler {
       this.#opts.log.warn({ err }, "Cannot list the cgroups to sample for CPU usage");
       return;
     }
+    const readMany = this.#opts.readUsageMany;
+    if (readMany !== undefined) {
+      let usages: ReadonlyMap<string, bigint | undefined> | undefined;
+      try {
+        usages = await readMany(targets.map((t) => t.cgroup));
+      } catch (err) {
+        this.#opts.log.warn({ err }, "Cannot read the cgroups' CPU usage in one batch; reading them one by one");
+      }
+      if (usages !== undefined) {
+        const atNs = this.#now();
+        for (const t of targets) {
+          seen.add(t.key);
+          this.#record(t, usages.get(t.cgroup), atNs);
+        }
+        for (const key of this.#samples.keys()) if (!seen.has(key)) this.#samples.delete(key);
+        return;
+      }
+    }
     await mapInSlices(targets, (t) => {
       seen.add(t.key);
-      this.#sampleOne(t);
+      this.#record(t, this.#opts.readUsage(t.cgroup), this.#now());
     });
     for (const key of this.#samples.keys()) if (!seen.has(key)) this.#samples.delete(key);
   }
 
-  #sampleOne(t: SampleTarget): void {
-    const usageNs = this.#opts.readUsage(t.cgroup);
+  #record(t: SampleTarget, usageNs: bigint | undefined, atNs: bigint): void {
     if (usageNs === undefined) return;
-    const atNs = this.#now();
     const prev = this.#samples.get(t.key);
     let nanoCores: bigint | undefined;
     if (prev !== undefined && prev.cgroup === t.cgroup && usageNs >= prev.usageNs && atNs > prev.atNs) {

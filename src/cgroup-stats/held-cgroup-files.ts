@@ -38,10 +38,12 @@ interface Held {
  * idle docker-cri with no pods has no timer), and none is held past `maxHeld`. Node opens with
  * O_CLOEXEC, so child processes (CNI plugins, runc through Docker) never inherit them.
  *
- * readMany reads a batch through the read-files addon on a pool thread. While a batch is out, the
+ * readMany reads a batch through the read-files addon on pool threads. While a batch is out, the
  * descriptors it reads are not closed (a descriptor number reused by another open would be read in
- * its place): a close then waits for the batch to end. Batches run one at a time: two pool threads
- * reading one file at once could interleave the pages of two renderings of a long one.
+ * its place): a close then waits for the batch to end. Batches run one after another (side by side,
+ * two pool threads and the event loop made every call slower on a 2-core host), and a read meanwhile
+ * of a file the batch is reading opens it afresh: two threads reading one open file at once could mix
+ * two renderings of it.
  */
 export class HeldCgroupFiles {
   readonly #held = new Map<string, Held>();
@@ -51,8 +53,9 @@ export class HeldCgroupFiles {
   readonly #now: () => number;
   readonly #readFiles: ReadFiles | undefined;
   #sweep: NodeJS.Timeout | undefined;
-  /** Batches out on the pool thread (0 or 1), and the descriptors whose close waits for them. */
+  /** Batches out on pool threads, the descriptors they read, and the descriptors whose close waits for them. */
   #reading = 0;
+  readonly #inFlight = new Set<number>();
   #closeAfterBatch: number[] = [];
   /** Batches out or waiting, and the end of the last of them. */
   #batches = 0;
@@ -70,6 +73,8 @@ export class HeldCgroupFiles {
   readonly read: ReadPseudoFile = (path) => {
     if (!holdable(path)) return readPseudoFile(path);
     const held = this.#held.get(path);
+    // A batch on a pool thread is reading this descriptor: read the file through a new one.
+    if (held !== undefined && this.#inFlight.has(held.fd)) return readPseudoFile(path);
     if (held !== undefined) {
       const text = readHeld(held.fd);
       if (text !== undefined) {
@@ -124,13 +129,18 @@ export class HeldCgroupFiles {
     const out = new Map<string, string | undefined>();
     const batch: string[] = [];
     const items: (number | string)[] = [];
+    const pinned: number[] = [];
     for (const path of paths) {
       if (out.has(path)) continue;
-      const item = this.#itemFor(path);
       out.set(path, undefined);
+      const item = this.#itemFor(path);
       if (item === undefined) continue;
       batch.push(path);
       items.push(item);
+      if (typeof item === "number") {
+        this.#inFlight.add(item);
+        pinned.push(item);
+      }
     }
     if (items.length === 0) return out;
     let texts: (string | undefined)[];
@@ -138,6 +148,7 @@ export class HeldCgroupFiles {
     try {
       texts = await readFiles(items);
     } finally {
+      for (const fd of pinned) this.#inFlight.delete(fd);
       this.#reading--;
       if (this.#reading === 0) {
         for (const fd of this.#closeAfterBatch) closeQuietly(fd);

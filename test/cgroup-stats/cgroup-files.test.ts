@@ -240,12 +240,15 @@ describe("usage reads in one batch (readUsageMany)", () => {
     assert.deepEqual(await held.readUsageMany(names), expected, "held, through the addon");
     await writeFile(join(v1, "cpuacct/docker/c2/cpuacct.usage"), "6\n");
     assert.equal((await held.readUsageMany(["/docker/c2"])).get("/docker/c2")?.cpu?.usageNs, 6n, "a held file read afresh");
+    assert.deepEqual(await held.cpuUsageMany(["/docker/c1", "/docker/c2", "/docker/gone"]), new Map([["/docker/c1", 3_000_000_000n], ["/docker/c2", 6n], ["/docker/gone", undefined]]), "the sampler's batch");
+    assert.deepEqual(await one.cpuUsageMany(["/docker/c1"]), new Map([["/docker/c1", 3_000_000_000n]]), "not held: one by one");
     held.close();
 
     const v2 = await tree(v2Files);
     const unified = { version: 2 as const, unified: { mountPoint: v2, root: "/", controllers: [] } };
     const v2held = new CgroupReader(unified, { holdFiles: true, readFiles: addon });
     assert.deepEqual(await v2held.readUsageMany(["/pod/c1", "/pod/gone"]), new Map([["/pod/c1", new CgroupReader(unified).readUsage("/pod/c1")], ["/pod/gone", undefined]]));
+    assert.deepEqual(await v2held.cpuUsageMany(["/pod/c1", "/pod/gone"]), new Map([["/pod/c1", 2_500_000_000n], ["/pod/gone", undefined]]));
     v2held.close();
   });
 });

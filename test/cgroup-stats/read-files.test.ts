@@ -162,13 +162,34 @@ describe("HeldCgroupFiles.readMany on the real cgroupfs", () => {
     assert.equal(openFds(), fdsBefore, "nothing left open");
   });
 
-  it("runs batches one at a time, each answered in full", async () => {
+  it("runs batches one after another, each answered in full, and a read meanwhile opens the file afresh", async () => {
     const held = new HeldCgroupFiles({ readFiles });
     const file = `${dir}/${counter}`;
-    const answers = await Promise.all(Array.from({ length: 8 }, () => held.readMany([file, `${dir}/cgroup.procs`])));
     const expected = held.read(file);
     assert.notEqual(expected, undefined);
-    for (const a of answers) assert.equal(a.get(file), expected);
+    const fdsBefore = openFds();
+    const batches = Array.from({ length: 8 }, () => held.readMany([file, `${dir}/cgroup.procs`]));
+    assert.equal(held.read(file), expected, "read while the first batch reads the held descriptor");
+    for (const a of await Promise.all(batches)) assert.equal(a.get(file), expected);
+    assert.equal(held.size, 1, "still one file held");
+    assert.equal(openFds(), fdsBefore, "nothing else left open");
+    held.close();
+  });
+
+  it("answers a long batch in order, each path its own text", async () => {
+    const held = new HeldCgroupFiles({ readFiles });
+    const files = readdirSync(dir).map((f) => `${dir}/${f}`).filter((f) => held.read(f) !== undefined);
+    const paths = Array.from({ length: 700 }, (_, i) => files[i % files.length] ?? "");
+    const unique = [...new Set(paths)];
+    const expected = new Map(unique.map((p) => [p, held.read(p)]));
+    // A few files, each through many distinct paths: 700 items, each answered with its own file's text.
+    const many = await held.readMany(Array.from({ length: 700 }, (_, i) => `${dir}/./${"./".repeat(i)}${(files[i % files.length] ?? "").slice(dir.length + 1)}`));
+    assert.equal(many.size, 700);
+    for (const [path, text] of many) {
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      if (name === "cgroup.procs" || name === "cgroup.events" || name === "pids.current") assert.equal(text, expected.get(`${dir}/${name}`), path);
+      else assert.equal(typeof text, "string", path);
+    }
     held.close();
   });
 });

@@ -66,4 +66,38 @@ describe("CpuSampler", () => {
     await sampler.sampleNow();
     assert.equal(sampler.nanoCores("c"), undefined);
   });
+
+  it("reads in one batch when it can, and one by one when the batch fails", async () => {
+    let now = 0n;
+    let usage = 0n;
+    const batches: string[][] = [];
+    let single = 0;
+    let failBatch = false;
+    const sampler = new CpuSampler({
+      intervalMs: 1000,
+      targets: () => [{ key: "a", cgroup: "/a" }, { key: "b", cgroup: "/b" }, { key: "gone", cgroup: "/gone" }],
+      readUsage: (cgroup) => { single++; return cgroup === "/gone" ? undefined : usage; },
+      readUsageMany: (cgroups) => {
+        batches.push([...cgroups]);
+        return failBatch ? Promise.reject(new Error("no batch")) : Promise.resolve(new Map(cgroups.map((c) => [c, c === "/gone" ? undefined : usage])));
+      },
+      log: silentLogger(),
+      now: () => now,
+    });
+    await sampler.sampleNow();
+    now += 1_000_000_000n;
+    usage += 250_000_000n;
+    await sampler.sampleNow();
+    assert.deepEqual(batches, [["/a", "/b", "/gone"], ["/a", "/b", "/gone"]]);
+    assert.equal(single, 0, "no read one by one");
+    assert.equal(sampler.nanoCores("a"), 250_000_000n);
+    assert.equal(sampler.nanoCores("b"), 250_000_000n);
+    assert.equal(sampler.nanoCores("gone"), undefined);
+    failBatch = true;
+    now += 1_000_000_000n;
+    usage += 500_000_000n;
+    await sampler.sampleNow();
+    assert.equal(single, 3, "the failed batch's cgroups read one by one");
+    assert.equal(sampler.nanoCores("a"), 500_000_000n);
+  });
 });

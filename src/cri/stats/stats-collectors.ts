@@ -46,6 +46,7 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
     intervalMs: opts.sampleIntervalMs ?? 5_000,
     targets: () => sampleTargets(cache, cgroups),
     readUsage: (cgroup) => reader.cpuUsage(cgroup),
+    readUsageMany: (cgroups) => reader.cpuUsageMany(cgroups),
     log: log.child({ component: "cpu-sampler" }),
   });
   const recentUsage = new RecentUsage({
