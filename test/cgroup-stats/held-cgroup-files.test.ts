@@ -7,14 +7,13 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
-import { readCgroupLayout } from "../../src/host/index.js";
 import { HeldCgroupFiles } from "../../src/cgroup-stats/held-cgroup-files.js";
+import { makeTestCgroup } from "../kit/cgroup-kit.js";
 
 const openFds = async (): Promise<number> => (await readdir("/proc/self/fd")).length;
 
@@ -24,17 +23,14 @@ describe("HeldCgroupFiles on the real cgroupfs", () => {
   let counter: string;
   const occupied = (text: string | undefined): boolean => (counter.endsWith("pids.current") ? text?.trim() === "1" : text?.includes("populated 1") === true);
 
+  let remove: () => Promise<void>;
+
   before(async () => {
-    const layout = await readCgroupLayout();
-    counter = layout.version === 2 ? "cgroup.events" : "pids.current";
-    const mount = layout.version === 2 ? layout.unified : layout.hierarchies.find((h) => h.controllers.includes("pids"));
-    assert.ok(mount !== undefined, "this host has a pids hierarchy (v1) or the unified one (v2)");
-    dir = `${mount.mountPoint}/docker-cri-test-held-${randomBytes(4).toString("hex")}`;
-    await mkdir(dir);
+    ({ dir, counter, remove } = await makeTestCgroup("held"));
   });
 
   after(async () => {
-    await rmdir(dir).catch(() => undefined);
+    await remove();
   });
 
   it("reads fresh text from a held file, reads a removed cgroup as gone and a remade one anew, and closes what is unused", async () => {

@@ -7,7 +7,6 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { loadReadFiles, type ReadFiles } from "../../src/cgroup-stats/read-files.js";
 import { HeldCgroupFiles } from "../../src/cgroup-stats/held-cgroup-files.js";
 import { readPodInterfaces, readPodInterfacesMany } from "../../src/cgroup-stats/net-dev.js";
-import { readCgroupLayout } from "../../src/host/index.js";
+import { makeTestCgroup } from "../kit/cgroup-kit.js";
 
 // Synchronous: a batch's completion (a callback on this thread) cannot run in the middle of a count.
 const openFds = (): number => readdirSync("/proc/self/fd").length;
@@ -115,17 +114,13 @@ describe("HeldCgroupFiles.readMany on the real cgroupfs", () => {
   let readFiles: ReadFiles;
   let dir: string;
   let counter: string;
+  let remove: () => Promise<void>;
   before(async () => {
     readFiles = addon();
-    const layout = await readCgroupLayout();
-    counter = layout.version === 2 ? "cgroup.events" : "pids.current";
-    const mount = layout.version === 2 ? layout.unified : layout.hierarchies.find((h) => h.controllers.includes("pids"));
-    assert.ok(mount !== undefined, "this host has a pids hierarchy (v1) or the unified one (v2)");
-    dir = `${mount.mountPoint}/docker-cri-test-many-${randomBytes(4).toString("hex")}`;
-    await mkdir(dir);
+    ({ dir, counter, remove } = await makeTestCgroup("many"));
   });
   after(async () => {
-    await rmdir(dir).catch(() => undefined);
+    await remove();
   });
 
   it("reads as read does, holds what it opened, and closes nothing a batch is reading until it ends", async () => {

@@ -2,8 +2,11 @@
  * Reads a process's cgroup files the plain way, independent of src/stats: its path from
  * /proc/<pid>/cgroup, the files under /sys/fs/cgroup. Tests compare docker-cri's stats with these.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { mkdir, rmdir } from "node:fs/promises";
 import { join } from "node:path";
+import { readCgroupLayout } from "../../src/host/index.js";
 
 const root = "/sys/fs/cgroup";
 
@@ -81,4 +84,18 @@ export function within(v: bigint | undefined, a: bigint, b: bigint, slack: bigin
   const lo = a < b ? a : b;
   const hi = a < b ? b : a;
   if (v === undefined || v < lo - slack || v > hi + slack) throw new Error(`${what}: ${v} is not within [${lo - slack}, ${hi + slack}]`);
+}
+
+/**
+ * A cgroup made for a test where any process may be moved in: in the pids hierarchy on v1, the unified
+ * tree on v2 (tests run as root). `counter` is a file there that changes when a process moves in
+ * (pids.current on v1, cgroup.events on v2); `remove` takes the cgroup away again (nothing if gone).
+ */
+export async function makeTestCgroup(prefix: string): Promise<{ dir: string; counter: string; remove: () => Promise<void> }> {
+  const layout = await readCgroupLayout();
+  const mount = layout.version === 2 ? layout.unified : layout.hierarchies.find((h) => h.controllers.includes("pids"));
+  if (mount === undefined) throw new Error("this host has neither a pids hierarchy (v1) nor the unified one (v2)");
+  const dir = `${mount.mountPoint}/docker-cri-test-${prefix}-${randomBytes(4).toString("hex")}`;
+  await mkdir(dir);
+  return { dir, counter: layout.version === 2 ? "cgroup.events" : "pids.current", remove: () => rmdir(dir).catch(() => undefined) };
 }
