@@ -59,6 +59,11 @@ interface Pod {
   attempt: number;
   readonly crashing: boolean;
   /**
+   * The app container's RemoveContainer failed in a fault: Docker may have removed it all the same
+   * (docker-cri killed, or dockerd stopped, after the delete went out), so NotFound for it is its end.
+   */
+  removeFailedInFault: boolean;
+  /**
    * The pod's worker: its status sync and its restarts run one after another, as in the kubelet's
    * per-pod worker, so a status call never races the same pod's container removal.
    */
@@ -238,7 +243,7 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
     const idleKinds = await fdKinds(idlePid);
 
     // The steady pods, four at a time.
-    const pods: Pod[] = Array.from({ length: steadyPods + crashingPods }, (_, i) => ({ name: `p${i}`, config: {}, sandbox: "", container: "", attempt: 0, crashing: i >= steadyPods, worker: Promise.resolve() }));
+    const pods: Pod[] = Array.from({ length: steadyPods + crashingPods }, (_, i) => ({ name: `p${i}`, config: {}, sandbox: "", container: "", attempt: 0, crashing: i >= steadyPods, removeFailedInFault: false, worker: Promise.resolve() }));
     let nextPod = 0;
     await Promise.all(Array.from({ length: 4 }, async () => {
       for (let i = nextPod++; i < pods.length; i = nextPod++) {
@@ -283,7 +288,8 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
             if (p.sandbox === "") return;
             await call("PodSandboxStatus", (c) => c.call(RuntimeService.method.podSandboxStatus, { podSandboxId: p.sandbox }));
             await call("ListContainers(pod)", (c) => c.call(RuntimeService.method.listContainers, { filter: { podSandboxId: p.sandbox } }));
-            if (p.container !== "") await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
+            // A container whose removal failed in a fault is the pod worker's to settle first (reconcilePod).
+            if (p.container !== "" && !p.removeFailedInFault) await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
           });
         };
       })()),
@@ -359,10 +365,24 @@ describe(`soak: ${steadyPods} pods under a kubelet's load for ${durationMs / 60_
           return;
         }
         if (!p.crashing) return;
+        if (p.removeFailedInFault) {
+          // Removed by Docker after all, or still there: ask, and take NotFound as removed.
+          const gone = await cri.call(RuntimeService.method.containerStatus, { containerId: p.container }).then(() => false, (err: unknown) => isGrpcError(err, grpcStatus.NOT_FOUND));
+          p.removeFailedInFault = false;
+          if (gone) {
+            p.container = "";
+            p.attempt++;
+            await createApp(p);
+            return;
+          }
+        }
         const st = await call("ContainerStatus", (c) => c.call(RuntimeService.method.containerStatus, { containerId: p.container }));
         if (st?.status?.state !== ContainerState.CONTAINER_EXITED) return;
         if (st.status.exitCode !== 3) wrong.push(`${p.name}: exit code ${st.status.exitCode}, not 3`);
-        if ((await call("RemoveContainer", (c) => c.call(RuntimeService.method.removeContainer, { containerId: p.container }, { deadlineMs }))) === undefined) return;
+        if ((await call("RemoveContainer", (c) => c.call(RuntimeService.method.removeContainer, { containerId: p.container }, { deadlineMs }))) === undefined) {
+          p.removeFailedInFault = true;
+          return;
+        }
         p.container = "";
         p.attempt++;
         await createApp(p);
