@@ -95,20 +95,21 @@ export class CgroupReader {
    * readUsage of many cgroups, their files read in one batch off the event loop (HeldCgroupFiles.readMany)
    * and only parsed here; one by one when the files are not held.
    */
-  async readUsageMany(names: readonly string[]): Promise<Map<string, CgroupUsage | undefined>> {
-    if (this.#held === undefined) return new Map(names.map((n) => [n, this.readUsage(n)]));
-    const texts = await this.#held.readMany(names.flatMap((n) => this.#usageFiles(n)));
-    const read: ReadPseudoFile = (path) => (texts.has(path) ? texts.get(path) : this.#read(path));
-    return new Map(names.map((n) => [n, this.readUsage(n, read)]));
+  readUsageMany(names: readonly string[]): Promise<Map<string, CgroupUsage | undefined>> {
+    return this.#readMany(names, (n) => this.#usageFiles(n), (n, read) => this.readUsage(n, read));
   }
 
   /** cpuUsage of many cgroups, their files read in one batch off the event loop (as readUsageMany). */
-  async cpuUsageMany(names: readonly string[]): Promise<Map<string, bigint | undefined>> {
-    if (this.#held === undefined) return new Map(names.map((n) => [n, this.cpuUsage(n)]));
-    const files = names.map((n) => this.#cpuUsageFile(n)).filter((f) => f !== undefined);
-    const texts = await this.#held.readMany(files);
+  cpuUsageMany(names: readonly string[]): Promise<Map<string, bigint | undefined>> {
+    return this.#readMany(names, (n) => this.#cpuUsageFile(n) ?? [], (n, read) => this.cpuUsage(n, read));
+  }
+
+  /** Each cgroup's files (filesOf) read in one batch when held, then parsed by parse from the batch; one by one when not held. */
+  async #readMany<T>(names: readonly string[], filesOf: (name: string) => string | readonly string[], parse: (name: string, read: ReadPseudoFile) => T): Promise<Map<string, T>> {
+    if (this.#held === undefined) return new Map(names.map((n) => [n, parse(n, this.#read)]));
+    const texts = await this.#held.readMany(names.flatMap(filesOf));
     const read: ReadPseudoFile = (path) => (texts.has(path) ? texts.get(path) : this.#read(path));
-    return new Map(names.map((n) => [n, this.cpuUsage(n, read)]));
+    return new Map(names.map((n) => [n, parse(n, read)]));
   }
 
   #cpuUsageFile(name: string): string | undefined {
