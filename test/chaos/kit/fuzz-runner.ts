@@ -27,13 +27,18 @@ const clientCodes: ReadonlySet<status> = new Set([
 const maxDetailsChars = 4096 + 40;
 
 /** Extra codes some methods may give by design. */
-function allowedFor(method: DescMethod, code: status): boolean {
+function allowedFor(method: DescMethod, outcome: CallOutcome): boolean {
+  const code = outcome.code;
   if (clientCodes.has(code)) return true;
   const r = RuntimeService.method;
   // More outstanding streaming URLs than the token cache holds: the documented limit, not a failure.
   if (code === status.RESOURCE_EXHAUSTED && (method === r.exec || method === r.attach || method === r.portForward)) return true;
   // GetContainerEvents never ends on its own: the fuzz call's own deadline ends it.
   if (code === status.DEADLINE_EXCEEDED && method === r.getContainerEvents) return true;
+  // An ExecSync case with timeout = 1 is a valid request: on a loaded machine even `true` can outlive
+  // one second after the exec started, and DeadlineExceeded with the command killed is the contract's
+  // answer then (a CI run of 10,000 cases saw it once). Only that answer: any other DeadlineExceeded is not.
+  if (code === status.DEADLINE_EXCEEDED && method === r.execSync && /^Command .* timed out after \d+s; it was killed$/.test(outcome.details)) return true;
   return false;
 }
 
@@ -121,7 +126,7 @@ export async function runFuzz(fx: FuzzFixture, cases: readonly FuzzCase[], opts:
       const name = codeName(outcome.code);
       byCode[name] = (byCode[name] ?? 0) + 1;
       byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
-      if (!allowedFor(c.method, outcome.code) && !unreachableRegistry(c.method, outcome)) {
+      if (!allowedFor(c.method, outcome) && !unreachableRegistry(c.method, outcome)) {
         violations.push({ method: c.method.name, label: c.label, code: name, details: outcome.details.slice(0, 500) });
       } else if (outcome.code !== status.OK && outcome.details.trim() === "") {
         violations.push({ method: c.method.name, label: c.label, code: name, details: "(no message)" });
