@@ -10,6 +10,7 @@
  *   relist: ListPodSandbox then ListContainers, every 1 s   Status every 5 s
  *   ListContainerStats + ListPodSandboxStats, every 10 s   ImageFsInfo every 10 s   ListImages every 30 s
  *   Version every 10 s   ImageStatus of each given image every 10 s
+ *   with plan.reference: Version of bench/empty-grpc-server.ts every 10 s, 100 ms after docker-cri's
  *   each pod, once a minute at its own slot (pod i at i·60/N s): PodSandboxStatus, then ListContainers
  *   filtered by the pod, then ContainerStatus of each container it listed (one pod worker's status sync).
  *
@@ -28,6 +29,8 @@ export interface LoadPlan {
   seconds: number;
   pods: { sandbox: string; container: string }[];
   images: string[];
+  /** bench/empty-grpc-server.ts's socket: its Version is timed on Version's schedule, 100 ms after it, as the row `name`. */
+  reference?: { socketPath: string; name: string };
 }
 
 export interface RpcFigures {
@@ -107,7 +110,7 @@ interface Job {
   run(): Promise<void>;
 }
 
-function jobs(cri: CriClient, plan: LoadPlan): Job[] {
+function jobs(cri: CriClient, plan: LoadPlan, reference: CriClient | undefined): Job[] {
   const R = RuntimeService.method;
   const I = ImageService.method;
   const listPodSandbox = raw(cri, R.listPodSandbox, {});
@@ -118,6 +121,7 @@ function jobs(cri: CriClient, plan: LoadPlan): Job[] {
   const imageFsInfo = raw(cri, I.imageFsInfo, {});
   const listImages = raw(cri, I.listImages, {});
   const version = raw(cri, R.version, {});
+  const referenceVersion = reference === undefined ? undefined : raw(reference, R.version, {});
   const imageStatuses = plan.images.map((image) => raw(cri, I.imageStatus, { image: { image } }));
   const list: Job[] = [
     {
@@ -137,6 +141,7 @@ function jobs(cri: CriClient, plan: LoadPlan): Job[] {
     { periodMs: 10_000, phaseMs: 3_310, async run() { await timed("ImageFsInfo", imageFsInfo); } },
     { periodMs: 30_000, phaseMs: 5_130, async run() { await timed("ListImages", listImages); } },
     { periodMs: 10_000, phaseMs: 6_670, async run() { await timed("Version", version); } },
+    ...(referenceVersion === undefined ? [] : [{ periodMs: 10_000, phaseMs: 6_770, async run() { await timed(plan.reference?.name ?? "reference", referenceVersion); } }]),
     {
       periodMs: 10_000, phaseMs: 8_590, async run() {
         await Promise.all(imageStatuses.map((call) => timed("ImageStatus", call)));
@@ -187,8 +192,9 @@ async function main(): Promise<void> {
   const plan = await nextMessage(isPlan);
   if (!isPlan(plan)) throw new Error("no plan");
   const cri = criClient(plan.socketPath);
-  const list = jobs(cri, plan);
-  for (const job of list.slice(0, 8)) await job.run();
+  const list = jobs(cri, plan, plan.reference === undefined ? undefined : criClient(plan.reference.socketPath));
+  // Warm-up: every job of the node, and the first pod's.
+  for (const job of list.slice(0, list.length - plan.pods.length + 1)) await job.run();
   rpcs.clear();
   const go = nextMessage((m) => typeof m === "object" && m !== null && Reflect.get(m, "type") === "go");
   await send({ type: "ready" });
