@@ -14,6 +14,7 @@ import {
   ContainerState,
   MountPropagation,
   NamespaceMode,
+  PodSandboxState,
   RuntimeService,
   Signal,
   type ContainerFilterSchema,
@@ -177,6 +178,19 @@ describe("container lifecycle", () => {
     // StreamContainers gives the same answer in messages.
     assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" } }), [a, b].sort());
     assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" }, state: { state: ContainerState.CONTAINER_CREATED } }), [b]);
+
+    // The lists keep what they derive from an unchanged container between calls; a change shows at once.
+    await r.cri.call(RuntimeService.method.startContainer, { containerId: b });
+    await r.cri.call(RuntimeService.method.stopContainer, { containerId: a, timeout: 0n });
+    const states = new Map((await list({})).map((c) => [c.id, c.state]));
+    assert.deepEqual([states.get(a), states.get(b)], [ContainerState.CONTAINER_EXITED, ContainerState.CONTAINER_RUNNING]);
+    assert.deepEqual(ids(await list({ state: { state: ContainerState.CONTAINER_CREATED } })), []);
+    assert.deepEqual(ids(await list({ state: { state: ContainerState.CONTAINER_EXITED } })), [a]);
+    const sandboxStates = new Map((await r.cri.call(RuntimeService.method.listPodSandbox, { filter: { labelSelector: r.sandbox.selector } })).items.map((p) => [p.id, p.state]));
+    assert.equal(sandboxStates.get(podA.id), PodSandboxState.SANDBOX_READY);
+    await r.cri.call(RuntimeService.method.stopPodSandbox, { podSandboxId: podA.id });
+    const afterStop = new Map((await r.cri.call(RuntimeService.method.listPodSandbox, { filter: { labelSelector: r.sandbox.selector } })).items.map((p) => [p.id, p.state]));
+    assert.equal(afterStop.get(podA.id), PodSandboxState.SANDBOX_NOTREADY, "a stopped sandbox lists NOTREADY right after its stop");
   });
 
   it("stops with the stop signal, kills after the timeout, and reports exit code and reason", async () => {
