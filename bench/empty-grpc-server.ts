@@ -2,7 +2,8 @@
  * The kubelet bench's reference: a grpc-js server in a process of its own that answers `Version` with
  * bytes encoded once at start, doing nothing else. The load generator calls it on the same schedule
  * as docker-cri's `Version` (every 10 s, on its own): what such a call costs on this host through
- * grpc-js and the kernel with no work behind it, the floor under any call docker-cri serves from memory.
+ * grpc-js and the kernel with no work behind it. Idle between calls, this process is colder than a
+ * docker-cri the load keeps busy, so it can be slower than docker-cri's own `Version`.
  *
  * Protocol: forked with IPC and the socket path as its argument; sends {type: "ready"} once it
  * serves, and exits when the parent goes away.

@@ -11,7 +11,7 @@
  * 3. load: forks bench/kubelet-load.ts, which makes the kubelet's calls on the kubelet's schedule for
  *    S seconds (the schedule is in that file's header), while this process samples /proc every second;
  *    beside them it times bench/empty-grpc-server.ts's Version, on Version's schedule: a grpc-js
- *    server that answers constant bytes, the floor under every call docker-cri answers from memory;
+ *    server that answers constant bytes, what an isolated call costs here with no work behind it;
  * 4. with L > 0, after the load and with the pods still there: L pod lifecycles one after another
  *    (RunPodSandbox, CreateContainer, StartContainer, StopPodSandbox, RemovePodSandbox), and
  *    docker-cri's RSS 10 s after the load (before them) and 10 s after the last, which should be back within 5 %.
@@ -363,7 +363,7 @@ export async function runKubelet(opts: KubeletOptions): Promise<void> {
       const [p50, p99, max] = [quantile(ms, 0.5), quantile(ms, 0.99), ms[ms.length - 1] ?? Number.NaN];
       const goal = goals.find((g) => g.rpcs.includes(name));
       const met = goal === undefined ? "" : ms.length === 0 ? "no answer" : yes(r.errors === 0 && goal.met(p50, p99, max));
-      rows.push([name, String(ms.length + r.errors), String(r.errors), f2(p50), f2(p99), f2(max), name === referenceRpc ? "(the floor of a call served from memory)" : (goal?.text ?? ""), met]);
+      rows.push([name, String(ms.length + r.errors), String(r.errors), f2(p50), f2(p99), f2(max), name === referenceRpc ? "(an isolated call with no work behind it)" : (goal?.text ?? ""), met]);
     }
     const res: string[][] = [["resource", "value", "goal", "met"]];
     const with110 = opts.pods === 110 ? "" : " (goal is for 110 pods)";
