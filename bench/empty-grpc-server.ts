@@ -10,9 +10,9 @@
  */
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from "@grpc/grpc-js";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { VersionResponseSchema } from "../src/gen/index.js";
+import { RuntimeService, VersionResponseSchema } from "../src/gen/index.js";
 
-export const referenceVersionPath = "/runtime.v1.RuntimeService/Version";
+const version = RuntimeService.method.version;
 
 function main(): void {
   const socketPath = process.argv[2];
@@ -22,7 +22,7 @@ function main(): void {
   const same = (b: Buffer): Buffer => b;
   const server = new Server();
   server.addService(
-    { version: { path: referenceVersionPath, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same } },
+    { version: { path: `/${version.parent.typeName}/${version.name}`, requestStream: false, responseStream: false, requestSerialize: same, requestDeserialize: same, responseSerialize: same, responseDeserialize: same } },
     { version: (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => { callback(null, answer); } },
   );
   server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) => {

@@ -110,7 +110,7 @@ interface Job {
   run(): Promise<void>;
 }
 
-function jobs(cri: CriClient, plan: LoadPlan, reference: CriClient | undefined): Job[] {
+function jobs(cri: CriClient, plan: LoadPlan): Job[] {
   const R = RuntimeService.method;
   const I = ImageService.method;
   const listPodSandbox = raw(cri, R.listPodSandbox, {});
@@ -121,7 +121,7 @@ function jobs(cri: CriClient, plan: LoadPlan, reference: CriClient | undefined):
   const imageFsInfo = raw(cri, I.imageFsInfo, {});
   const listImages = raw(cri, I.listImages, {});
   const version = raw(cri, R.version, {});
-  const referenceVersion = reference === undefined ? undefined : raw(reference, R.version, {});
+  const reference = plan.reference === undefined ? undefined : { name: plan.reference.name, version: raw(criClient(plan.reference.socketPath), R.version, {}) };
   const imageStatuses = plan.images.map((image) => raw(cri, I.imageStatus, { image: { image } }));
   const list: Job[] = [
     {
@@ -141,7 +141,7 @@ function jobs(cri: CriClient, plan: LoadPlan, reference: CriClient | undefined):
     { periodMs: 10_000, phaseMs: 3_310, async run() { await timed("ImageFsInfo", imageFsInfo); } },
     { periodMs: 30_000, phaseMs: 5_130, async run() { await timed("ListImages", listImages); } },
     { periodMs: 10_000, phaseMs: 6_670, async run() { await timed("Version", version); } },
-    ...(referenceVersion === undefined ? [] : [{ periodMs: 10_000, phaseMs: 6_770, async run() { await timed(plan.reference?.name ?? "reference", referenceVersion); } }]),
+    ...(reference === undefined ? [] : [{ periodMs: 10_000, phaseMs: 6_770, async run() { await timed(reference.name, reference.version); } }]),
     {
       periodMs: 10_000, phaseMs: 8_590, async run() {
         await Promise.all(imageStatuses.map((call) => timed("ImageStatus", call)));
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const plan = await nextMessage(isPlan);
   if (!isPlan(plan)) throw new Error("no plan");
   const cri = criClient(plan.socketPath);
-  const list = jobs(cri, plan, plan.reference === undefined ? undefined : criClient(plan.reference.socketPath));
+  const list = jobs(cri, plan);
   // Warm-up: every job of the node, and the first pod's.
   for (const job of list.slice(0, list.length - plan.pods.length + 1)) await job.run();
   rpcs.clear();

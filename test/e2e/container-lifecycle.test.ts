@@ -179,7 +179,7 @@ describe("container lifecycle", () => {
     assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" } }), [a, b].sort());
     assert.deepEqual(await streamIds(r, { labelSelector: { ...r.sandbox.selector, group: "list" }, state: { state: ContainerState.CONTAINER_CREATED } }), [b]);
 
-    // The lists keep what they derive from an unchanged container between calls; a change shows at once.
+    // Served from the state cache, the lists show a change right after the call that made it.
     await r.cri.call(RuntimeService.method.startContainer, { containerId: b });
     await r.cri.call(RuntimeService.method.stopContainer, { containerId: a, timeout: 0n });
     const states = new Map((await list({})).map((c) => [c.id, c.state]));
