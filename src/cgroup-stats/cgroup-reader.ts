@@ -2,11 +2,29 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { cgroupDir, parseProcCgroups, readCgroupLayout, type CgroupLayout, type CgroupMount } from "../host/index.js";
 import { readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
+import { slotCounters, slotLayout, textCounters, type CounterFile, type Counters } from "./counter-files.js";
 import { HeldCgroupFiles } from "./held-cgroup-files.js";
-import type { CgroupStats, CgroupUsage } from "./cgroup-stats.js";
-import { readV1CpuUsage, readV1Stats, readV1Usage, v1UsageFiles, type V1Dirs } from "./cgroup-v1-stats.js";
-import { readV2CpuUsage, readV2Stats, readV2Usage, v2UsageFiles } from "./cgroup-v2-stats.js";
-import type { ReadFiles } from "./read-files.js";
+import type { CgroupStats, CgroupUsage, CpuPlan, UsagePlan } from "./cgroup-stats.js";
+import { readV1Stats, v1CpuPlan, v1UsagePlan, type V1Dirs } from "./cgroup-v1-stats.js";
+import { readV2Stats, v2CpuPlan, v2UsagePlan } from "./cgroup-v2-stats.js";
+import type { ReadValues } from "./read-files.js";
+
+/** A plan's files and where each one's values start in a batch (slotLayout). */
+interface Laid<P> {
+  readonly plan: P;
+  readonly starts: readonly number[];
+  readonly slots: number;
+}
+
+/** What a cgroup's reads read, made once per cgroup name; `round` is the batch that last used it. */
+interface Plans {
+  readonly usage: Laid<UsagePlan> | undefined;
+  readonly cpu: Laid<CpuPlan> | undefined;
+  round: number;
+}
+
+/** Plans not used by this many batches are dropped (the sampler's and stats calls' batches come every few seconds). */
+const planRounds = 64;
 
 /** A cgroup's counters plus the number of processes (cgroup.procs lines) when asked for. */
 export type CgroupSnapshot = CgroupStats & { readonly processes: number | undefined };
@@ -24,14 +42,16 @@ export class CgroupReader {
   /** Held open when the layout is this host's real cgroupfs (detect); read by path otherwise. */
   readonly #held: HeldCgroupFiles | undefined;
   readonly #read: ReadPseudoFile;
+  readonly #plans = new Map<string, Plans>();
+  #round = 0;
 
   /**
-   * holdFiles: keep the counters' files open (HeldCgroupFiles); readFiles: the read-files addon, with
-   * which readUsageMany reads off the event loop.
+   * holdFiles: keep the counters' files open (HeldCgroupFiles); readValues: the read-files addon's,
+   * with which readUsageMany and cpuUsageMany read and parse off the event loop.
    */
-  constructor(layout: CgroupLayout, opts: { holdFiles?: boolean; readFiles?: ReadFiles } = {}) {
+  constructor(layout: CgroupLayout, opts: { holdFiles?: boolean; readValues?: ReadValues } = {}) {
     this.version = layout.version;
-    this.#held = opts.holdFiles === true ? new HeldCgroupFiles(opts.readFiles === undefined ? {} : { readFiles: opts.readFiles }) : undefined;
+    this.#held = opts.holdFiles === true ? new HeldCgroupFiles(opts.readValues === undefined ? {} : { readValues: opts.readValues }) : undefined;
     this.#read = this.#held?.read ?? readPseudoFile;
     if (layout.version === 2) {
       this.#v1 = { cpuacct: undefined, cpu: undefined, memory: undefined, pids: undefined };
@@ -44,7 +64,7 @@ export class CgroupReader {
   }
 
   /** Reads /proc/self/mountinfo; the counters' files are then held open (HeldCgroupFiles). */
-  static async detect(opts: { readFiles?: ReadFiles } = {}): Promise<CgroupReader> {
+  static async detect(opts: { readValues?: ReadValues } = {}): Promise<CgroupReader> {
     return new CgroupReader(await readCgroupLayout(), { ...opts, holdFiles: true });
   }
 
@@ -80,52 +100,74 @@ export class CgroupReader {
    * memory.stat looked up for four keys rather than parsed whole. undefined as for read.
    */
   readUsage(name: string, read: ReadPseudoFile = this.#read): CgroupUsage | undefined {
-    let usage: CgroupUsage;
-    if (this.#v2 !== undefined) {
-      const dir = dirIn(this.#v2, name);
-      if (dir === undefined) return undefined;
-      usage = readV2Usage(dir, read);
-    } else {
-      usage = readV1Usage(this.#v1Dirs(name), read);
-    }
-    return usage.cpu === undefined && usage.memory === undefined && usage.pids === undefined ? undefined : usage;
+    const laid = this.#plansOf(name).usage;
+    return laid === undefined ? undefined : nonEmpty(laid.plan.usage(textCounters(laid.plan.files, read)));
   }
 
   /**
-   * readUsage of many cgroups, their files read in one batch off the event loop (HeldCgroupFiles.readMany)
-   * and only parsed here; one by one when the files are not held.
+   * readUsage of many cgroups, their files read and parsed in one batch off the event loop
+   * (HeldCgroupFiles.readValues): no text of them reaches JavaScript. One by one when not held.
    */
   readUsageMany(names: readonly string[]): Promise<Map<string, CgroupUsage | undefined>> {
-    return this.#readMany(names, (n) => this.#usageFiles(n), (n, read) => this.readUsage(n, read));
+    return this.#readMany(names, (p) => p.usage, (plan, c) => nonEmpty(plan.usage(c)), (n) => this.readUsage(n));
   }
 
-  /** cpuUsage of many cgroups, their files read in one batch off the event loop (as readUsageMany). */
+  /** cpuUsage of many cgroups, in one batch off the event loop (as readUsageMany). */
   cpuUsageMany(names: readonly string[]): Promise<Map<string, bigint | undefined>> {
-    return this.#readMany(names, (n) => this.#cpuUsageFile(n) ?? [], (n, read) => this.cpuUsage(n, read));
+    return this.#readMany(names, (p) => p.cpu, (plan, c) => plan.cpu(c), (n) => this.cpuUsage(n));
   }
 
-  /** Each cgroup's files (filesOf) read in one batch when held, then parsed by parse from the batch; one by one when not held. */
-  async #readMany<T>(names: readonly string[], filesOf: (name: string) => string | readonly string[], parse: (name: string, read: ReadPseudoFile) => T): Promise<Map<string, T>> {
-    if (this.#held === undefined) return new Map(names.map((n) => [n, parse(n, this.#read)]));
-    const texts = await this.#held.readMany(names.flatMap(filesOf));
-    const read: ReadPseudoFile = (path) => (texts.has(path) ? texts.get(path) : this.#read(path));
-    return new Map(names.map((n) => [n, parse(n, read)]));
-  }
-
-  #cpuUsageFile(name: string): string | undefined {
-    const dir = this.#v2 !== undefined ? dirIn(this.#v2, name) : dirIn(this.#v1.cpuacct, name);
-    if (dir === undefined) return undefined;
-    return this.#v2 !== undefined ? `${dir}/cpu.stat` : `${dir}/cpuacct.usage`;
+  /** Each cgroup's plan (pick) read in one batch when held, then made into T from the batch's values; one by one (single) when not held. */
+  async #readMany<P extends { readonly files: readonly CounterFile[] }, T>(names: readonly string[], pick: (p: Plans) => Laid<P> | undefined, make: (plan: P, c: Counters) => T, single: (name: string) => T | undefined): Promise<Map<string, T | undefined>> {
+    if (this.#held === undefined) return new Map(names.map((n) => [n, single(n)]));
+    const round = ++this.#round;
+    if (round % planRounds === 0) for (const [name, p] of this.#plans) if (p.round < round - planRounds) this.#plans.delete(name);
+    const unique = [...new Set(names)];
+    const laid = unique.map((n) => pick(this.#plansOf(n)));
+    const files: CounterFile[] = [];
+    for (const l of laid) if (l !== undefined) files.push(...l.plan.files);
+    const batch = await this.#held.readValues(files);
+    const out = new Map<string, T | undefined>();
+    let base = 0;
+    for (let i = 0; i < unique.length; i++) {
+      const l = laid[i];
+      if (l === undefined) {
+        out.set(unique[i] as string, undefined);
+        continue;
+      }
+      out.set(unique[i] as string, make(l.plan, slotCounters(l.starts, batch, base)));
+      base += l.slots;
+    }
+    return out;
   }
 
   /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
   cpuUsage(name: string, read: ReadPseudoFile = this.#read): bigint | undefined {
-    if (this.#v2 !== undefined) {
-      const dir = dirIn(this.#v2, name);
-      return dir === undefined ? undefined : readV2CpuUsage(dir, read);
+    const laid = this.#plansOf(name).cpu;
+    return laid === undefined ? undefined : laid.plan.cpu(textCounters(laid.plan.files, read));
+  }
+
+  /** The cgroup's plans, made at its first read and kept while batches use it. */
+  #plansOf(name: string): Plans {
+    let p = this.#plans.get(name);
+    if (p === undefined) {
+      p = { usage: laidOut(this.#usagePlan(name)), cpu: laidOut(this.#cpuPlan(name)), round: this.#round };
+      this.#plans.set(name, p);
     }
-    const dir = dirIn(this.#v1.cpuacct, name);
-    return dir === undefined ? undefined : readV1CpuUsage(dir, read);
+    p.round = this.#round;
+    return p;
+  }
+
+  #usagePlan(name: string): UsagePlan | undefined {
+    if (this.#v2 === undefined) return v1UsagePlan(this.#v1Dirs(name));
+    const dir = dirIn(this.#v2, name);
+    return dir === undefined ? undefined : v2UsagePlan(dir);
+  }
+
+  #cpuPlan(name: string): CpuPlan | undefined {
+    const dir = this.#v2 !== undefined ? dirIn(this.#v2, name) : dirIn(this.#v1.cpuacct, name);
+    if (dir === undefined) return undefined;
+    return this.#v2 !== undefined ? v2CpuPlan(dir) : v1CpuPlan(dir);
   }
 
   /**
@@ -141,12 +183,6 @@ export class CgroupReader {
     return entry?.path;
   }
 
-  #usageFiles(name: string): string[] {
-    if (this.#v2 === undefined) return v1UsageFiles(this.#v1Dirs(name));
-    const dir = dirIn(this.#v2, name);
-    return dir === undefined ? [] : v2UsageFiles(dir);
-  }
-
   #v1Dirs(name: string): V1Dirs {
     return {
       cpuacct: dirIn(this.#v1.cpuacct, name),
@@ -155,6 +191,15 @@ export class CgroupReader {
       pids: dirIn(this.#v1.pids, name),
     };
   }
+}
+
+function laidOut<P extends { readonly files: readonly CounterFile[] }>(plan: P | undefined): Laid<P> | undefined {
+  return plan === undefined ? undefined : { plan, ...slotLayout(plan.files) };
+}
+
+/** A usage of which no counter could be read is none: the cgroup is not there. */
+function nonEmpty(usage: CgroupUsage): CgroupUsage | undefined {
+  return usage.cpu === undefined && usage.memory === undefined && usage.pids === undefined ? undefined : usage;
 }
 
 /** The directory of `name` under `mount`, or undefined when not mounted or outside the mounted part. */

@@ -1,3 +1,5 @@
+import type { CounterFile, Counters } from "./counter-files.js";
+
 /**
  * One cgroup's counters, the same shape for cgroup v1 and v2. A field is undefined when this kernel or
  * hierarchy does not expose it (no swap accounting, no pids controller, an older kernel without
@@ -69,6 +71,29 @@ export interface CgroupUsage {
   readonly pids: Pick<PidCounters, "current"> | undefined;
   /** When it was read (wall clock, ns), if it may be older than the answer it goes into (RecentUsage). */
   readonly readAtNs?: bigint;
+}
+
+/**
+ * A usage read (CgroupUsage) as the files it reads and what it makes of their values, which may come
+ * from the texts (textCounters) or from a batch parsed off the event loop (slotCounters).
+ */
+export interface UsagePlan {
+  readonly files: readonly CounterFile[];
+  usage(counters: Counters): CgroupUsage;
+}
+
+/** The cumulative CPU time alone (the CPU sampler's read), from one file. */
+export interface CpuPlan {
+  readonly files: readonly CounterFile[];
+  cpu(counters: Counters): bigint | undefined;
+}
+
+/** The memory.stat values a usage read takes (rss is v1's total_rss, v2's anon). */
+export interface MemoryStatValues {
+  readonly inactiveFile: bigint | undefined;
+  readonly rss: bigint | undefined;
+  readonly pageFaults: bigint | undefined;
+  readonly majorPageFaults: bigint | undefined;
 }
 
 /** One value of a "key value" file such as memory.stat, by key: a parsed map's get, or keyValue on the text. */

@@ -1,5 +1,6 @@
-import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters, type StatOf } from "./cgroup-stats.js";
+import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
+import { textCounters, type CounterFile } from "./counter-files.js";
 
 /** The directory of one cgroup in each v1 controller's hierarchy; undefined when not mounted. */
 export interface V1Dirs {
@@ -29,46 +30,83 @@ export function readV1CpuUsage(cpuacctDir: string, read: ReadPseudoFile = readPs
   return readUint(`${cpuacctDir}/cpuacct.usage`, read);
 }
 
+/** The cumulative CPU time alone (the sampler's read): cpuacct.usage. */
+export function v1CpuPlan(cpuacctDir: string): CpuPlan {
+  return { files: [{ path: `${cpuacctDir}/cpuacct.usage` }], cpu: (c) => c.value(0) };
+}
+
+/** memory.stat's keys that CRI's stats carry (v1MemoryUsage's). */
+const v1StatKeys = ["total_inactive_file", "total_rss", "total_pgfault", "total_pgmajfault"] as const;
+
 /**
  * What CRI's stats carry (CgroupUsage), from 7 files: cpuacct.usage, memory.usage_in_bytes,
  * memory.stat (four keys looked up, not parsed whole), memory.limit_in_bytes, the two memsw files
  * and pids.current. Equal to the matching fields of readV1Stats.
  */
 export function readV1Usage(dirs: V1Dirs, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
-  const usageNs = dirs.cpuacct === undefined ? undefined : readV1CpuUsage(dirs.cpuacct, read);
-  const current = dirs.pids === undefined ? undefined : readUint(`${dirs.pids}/pids.current`, read);
-  let memory: MemoryUsage | undefined;
-  if (dirs.memory !== undefined) {
-    const usage = readUint(`${dirs.memory}/memory.usage_in_bytes`, read);
-    const stat = read(`${dirs.memory}/memory.stat`);
-    if (usage !== undefined && stat !== undefined) memory = v1MemoryUsage(dirs.memory, read, usage, (key) => keyValue(stat, key));
-  }
-  return { cpu: usageNs === undefined ? undefined : { usageNs }, memory, pids: current === undefined ? undefined : { current } };
+  const plan = v1UsagePlan(dirs);
+  return plan.usage(textCounters(plan.files, read));
 }
 
-/** The files readV1Usage reads, for reading them ahead in one batch. */
+/** The files readV1Usage reads. */
 export function v1UsageFiles(dirs: V1Dirs): string[] {
-  const out: string[] = [];
-  if (dirs.cpuacct !== undefined) out.push(`${dirs.cpuacct}/cpuacct.usage`);
-  if (dirs.pids !== undefined) out.push(`${dirs.pids}/pids.current`);
-  if (dirs.memory !== undefined) {
-    for (const f of ["memory.usage_in_bytes", "memory.stat", "memory.limit_in_bytes", "memory.memsw.usage_in_bytes", "memory.memsw.limit_in_bytes"]) out.push(`${dirs.memory}/${f}`);
-  }
-  return out;
+  return v1UsagePlan(dirs).files.map((f) => f.path);
+}
+
+/**
+ * readV1Usage as the files it reads and what it makes of their values, so that the values can come
+ * from a batch parsed off the event loop (CgroupReader.readUsageMany) or from the texts.
+ */
+export function v1UsagePlan(dirs: V1Dirs): UsagePlan {
+  const files: CounterFile[] = [];
+  const add = (file: CounterFile): number => files.push(file) - 1;
+  const cpu = dirs.cpuacct === undefined ? -1 : add({ path: `${dirs.cpuacct}/cpuacct.usage` });
+  const pids = dirs.pids === undefined ? -1 : add({ path: `${dirs.pids}/pids.current` });
+  const mem = dirs.memory;
+  const m = mem === undefined ? undefined : {
+    usage: add({ path: `${mem}/memory.usage_in_bytes` }),
+    stat: add({ path: `${mem}/memory.stat`, keys: v1StatKeys }),
+    limit: add({ path: `${mem}/memory.limit_in_bytes` }),
+    memsw: add({ path: `${mem}/memory.memsw.usage_in_bytes` }),
+    memswLimit: add({ path: `${mem}/memory.memsw.limit_in_bytes` }),
+  };
+  return {
+    files,
+    usage(c) {
+      const usageNs = cpu < 0 ? undefined : c.value(cpu);
+      const current = pids < 0 ? undefined : c.value(pids);
+      let memory: MemoryUsage | undefined;
+      const usage = m === undefined ? undefined : c.value(m.usage);
+      if (m !== undefined && usage !== undefined && c.readable(m.stat)) {
+        // In v1StatKeys' order.
+        const stat = { inactiveFile: c.value(m.stat, 0), rss: c.value(m.stat, 1), pageFaults: c.value(m.stat, 2), majorPageFaults: c.value(m.stat, 3) };
+        memory = v1MemoryFigures(usage, c.value(m.limit), c.value(m.memsw), c.value(m.memswLimit), stat);
+      }
+      return { cpu: usageNs === undefined ? undefined : { usageNs }, memory, pids: current === undefined ? undefined : { current } };
+    },
+  };
 }
 
 function v1MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
-  const limit = limited(readUint(`${dir}/memory.limit_in_bytes`, read));
+  return v1MemoryFigures(usage, readUint(`${dir}/memory.limit_in_bytes`, read), readUint(`${dir}/memory.memsw.usage_in_bytes`, read), readUint(`${dir}/memory.memsw.limit_in_bytes`, read), {
+    inactiveFile: stat("total_inactive_file"),
+    rss: stat("total_rss"),
+    pageFaults: stat("total_pgfault"),
+    majorPageFaults: stat("total_pgmajfault"),
+  });
+}
+
+function v1MemoryFigures(usage: bigint, limitValue: bigint | undefined, memsw: bigint | undefined, memswLimitValue: bigint | undefined, stat: MemoryStatValues): MemoryUsage {
+  const limit = limited(limitValue);
   // Swap is only accounted with swapaccount=1 (the memsw files exist); memsw counts memory plus swap.
-  const memsw = readUint(`${dir}/memory.memsw.usage_in_bytes`, read);
-  const memswLimit = limited(readUint(`${dir}/memory.memsw.limit_in_bytes`, read));
+  const memswLimit = limited(memswLimitValue);
   return {
     usage,
-    workingSet: workingSetOf(usage, stat("total_inactive_file") ?? 0n),
+    workingSet: workingSetOf(usage, stat.inactiveFile ?? 0n),
     limit,
-    rss: stat("total_rss") ?? 0n,
-    pageFaults: stat("total_pgfault") ?? 0n,
-    majorPageFaults: stat("total_pgmajfault") ?? 0n,
+    rss: stat.rss ?? 0n,
+    pageFaults: stat.pageFaults ?? 0n,
+    majorPageFaults: stat.majorPageFaults ?? 0n,
     swapUsage: memsw === undefined ? undefined : memsw > usage ? memsw - usage : 0n,
     swapLimit: memswLimit === undefined || limit === undefined ? undefined : memswLimit > limit ? memswLimit - limit : 0n,
   };

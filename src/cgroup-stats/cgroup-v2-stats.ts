@@ -1,5 +1,6 @@
-import { countLines, keyValue, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryUsage, type PidCounters, type StatOf } from "./cgroup-stats.js";
+import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
+import { textCounters, type CounterFile } from "./counter-files.js";
 
 /**
  * cgroup v2 (unified) counters of one cgroup directory. cpu.stat is in microseconds; memory.stat is
@@ -14,10 +15,19 @@ export function readV2Stats(dir: string, withProcesses = false, read: ReadPseudo
   };
 }
 
-export function readV2CpuUsage(dir: string, read: ReadPseudoFile = readPseudoFile): bigint | undefined {
-  const usec = readKeyValues(`${dir}/cpu.stat`, read)?.get("usage_usec");
-  return usec === undefined ? undefined : usec * 1000n;
+/** The cumulative CPU time alone (the sampler's read): cpu.stat's usage_usec, in nanoseconds. */
+export function v2CpuPlan(dir: string): CpuPlan {
+  return {
+    files: [{ path: `${dir}/cpu.stat`, keys: ["usage_usec"] }],
+    cpu(c) {
+      const usec = c.value(0, 0);
+      return usec === undefined ? undefined : usec * 1000n;
+    },
+  };
 }
+
+/** memory.stat's keys that CRI's stats carry. */
+const v2StatKeys = ["inactive_file", "anon", "pgfault", "pgmajfault"] as const;
 
 /**
  * What CRI's stats carry (CgroupUsage), from 7 files: cpu.stat and memory.stat (keys looked up, not
@@ -25,35 +35,62 @@ export function readV2CpuUsage(dir: string, read: ReadPseudoFile = readPseudoFil
  * Equal to the matching fields of readV2Stats.
  */
 export function readV2Usage(dir: string, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
-  const cpuStat = read(`${dir}/cpu.stat`);
-  const usec = cpuStat === undefined ? undefined : keyValue(cpuStat, "usage_usec");
-  const current = readUint(`${dir}/pids.current`, read);
-  const usage = readUint(`${dir}/memory.current`, read);
-  const stat = read(`${dir}/memory.stat`);
+  const plan = v2UsagePlan(dir);
+  return plan.usage(textCounters(plan.files, read));
+}
+
+/** The files readV2Usage reads. */
+export function v2UsageFiles(dir: string): string[] {
+  return v2UsagePlan(dir).files.map((f) => f.path);
+}
+
+/** readV2Usage as the files it reads and what it makes of their values (as v1UsagePlan). */
+export function v2UsagePlan(dir: string): UsagePlan {
+  const files: CounterFile[] = [
+    { path: `${dir}/cpu.stat`, keys: ["usage_usec"] },
+    { path: `${dir}/pids.current` },
+    { path: `${dir}/memory.current` },
+    { path: `${dir}/memory.stat`, keys: v2StatKeys },
+    { path: `${dir}/memory.max` },
+    { path: `${dir}/memory.swap.max` },
+    { path: `${dir}/memory.swap.current` },
+  ];
   return {
-    cpu: usec === undefined ? undefined : { usageNs: usec * 1000n },
-    memory: usage === undefined || stat === undefined ? undefined : v2MemoryUsage(dir, read, usage, (key) => keyValue(stat, key)),
-    pids: current === undefined ? undefined : { current },
+    files,
+    usage(c) {
+      const usec = c.value(0, 0);
+      const current = c.value(1);
+      const usage = c.value(2);
+      // In v2StatKeys' order.
+      const stat = { inactiveFile: c.value(3, 0), rss: c.value(3, 1), pageFaults: c.value(3, 2), majorPageFaults: c.value(3, 3) };
+      return {
+        cpu: usec === undefined ? undefined : { usageNs: usec * 1000n },
+        memory: usage === undefined || !c.readable(3) ? undefined : v2MemoryFigures(usage, c.value(4), c.value(5), c.value(6), stat),
+        pids: current === undefined ? undefined : { current },
+      };
+    },
   };
 }
 
-/** The files readV2Usage reads, for reading them ahead in one batch. */
-export function v2UsageFiles(dir: string): string[] {
-  return ["cpu.stat", "pids.current", "memory.current", "memory.stat", "memory.max", "memory.swap.max", "memory.swap.current"].map((f) => `${dir}/${f}`);
+function v2MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
+  return v2MemoryFigures(usage, readUint(`${dir}/memory.max`, read), readUint(`${dir}/memory.swap.max`, read), readUint(`${dir}/memory.swap.current`, read), {
+    inactiveFile: stat("inactive_file"),
+    rss: stat("anon"),
+    pageFaults: stat("pgfault"),
+    majorPageFaults: stat("pgmajfault"),
+  });
 }
 
-function v2MemoryUsage(dir: string, read: ReadPseudoFile, usage: bigint, stat: StatOf): MemoryUsage {
-  // "max" reads as undefined: unlimited.
-  const limit = readUint(`${dir}/memory.max`, read);
-  const swapLimit = readUint(`${dir}/memory.swap.max`, read);
+/** "max" reads as undefined: unlimited. */
+function v2MemoryFigures(usage: bigint, limit: bigint | undefined, swapLimit: bigint | undefined, swapUsage: bigint | undefined, stat: MemoryStatValues): MemoryUsage {
   return {
     usage,
-    workingSet: workingSetOf(usage, stat("inactive_file") ?? 0n),
+    workingSet: workingSetOf(usage, stat.inactiveFile ?? 0n),
     limit: limit === undefined || limit >= unlimitedFrom ? undefined : limit,
-    rss: stat("anon") ?? 0n,
-    pageFaults: stat("pgfault") ?? 0n,
-    majorPageFaults: stat("pgmajfault") ?? 0n,
-    swapUsage: readUint(`${dir}/memory.swap.current`, read),
+    rss: stat.rss ?? 0n,
+    pageFaults: stat.pageFaults ?? 0n,
+    majorPageFaults: stat.majorPageFaults ?? 0n,
+    swapUsage,
     swapLimit: swapLimit === undefined || swapLimit >= unlimitedFrom ? undefined : swapLimit,
   };
 }

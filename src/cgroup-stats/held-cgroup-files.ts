@@ -1,6 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import { readFromStart, readPseudoFile, type ReadPseudoFile } from "./cgroup-files.js";
-import type { ReadFiles } from "./read-files.js";
+import { fillSlots, slotUnreadable, slotsOf, type CounterFile, type CounterValues } from "./counter-files.js";
+import type { ReadValues } from "./read-files.js";
 
 export interface HeldCgroupFilesOptions {
   /** A file not read for this long is closed (default 25 s: the kubelet reads stats every 10 s). */
@@ -13,8 +14,8 @@ export interface HeldCgroupFilesOptions {
    */
   readonly maxHeld?: number;
   readonly now?: () => number;
-  /** The read-files addon: readMany then reads off the event loop (else one by one, as read does). */
-  readonly readFiles?: ReadFiles;
+  /** The read-files addon's readValues: readValues then reads and parses off the event loop (else one by one, as read does). */
+  readonly readValues?: ReadValues;
 }
 
 interface Held {
@@ -38,7 +39,7 @@ interface Held {
  * idle docker-cri with no pods has no timer), and none is held past `maxHeld`. Node opens with
  * O_CLOEXEC, so child processes (CNI plugins, runc through Docker) never inherit them.
  *
- * readMany reads a batch through the read-files addon on pool threads. While a batch is out, the
+ * readValues reads a batch through the read-files addon on pool threads. While a batch is out, the
  * descriptors it reads are not closed (a descriptor number reused by another open would be read in
  * its place): a close then waits for the batch to end. Batches run one after another (side by side,
  * two pool threads and the event loop made every call slower on a 2-core host), and a read meanwhile
@@ -51,7 +52,7 @@ export class HeldCgroupFiles {
   readonly #sweepEveryMs: number;
   readonly #maxHeld: number;
   readonly #now: () => number;
-  readonly #readFiles: ReadFiles | undefined;
+  readonly #readValues: ReadValues | undefined;
   #sweep: NodeJS.Timeout | undefined;
   /** Batches out on pool threads, the descriptors they read, and the descriptors whose close waits for them. */
   #reading = 0;
@@ -66,7 +67,7 @@ export class HeldCgroupFiles {
     this.#sweepEveryMs = opts.sweepEveryMs ?? 10_000;
     this.#maxHeld = opts.maxHeld ?? defaultMaxHeld();
     this.#now = opts.now ?? (() => performance.now());
-    this.#readFiles = opts.readFiles;
+    this.#readValues = opts.readValues;
   }
 
   /** The file's whole text now; undefined when it cannot be read (see readPseudoFile). */
@@ -100,19 +101,20 @@ export class HeldCgroupFiles {
   };
 
   /**
-   * The texts of many files at once (each path once), as read would give them, read on a pool thread
-   * when the addon is given. A file read for the first time is opened here and held; one that cannot
-   * be opened is undefined without more ado; a held one whose read fails goes through read (which
-   * opens it afresh, for a cgroup made again).
+   * The values of many files at once (counter-files.ts: each file's slots one after another, in the
+   * files' order), as read and a parse of its text would give them, read and parsed on a pool thread
+   * when the addon is given. A file read for the first time is opened here and held; one that cannot be
+   * opened is tried by path on the pool thread (unreadable if it still fails); a held one whose read
+   * fails goes through read (which opens it afresh, for a cgroup made again) and is parsed here.
    */
-  readMany(paths: readonly string[]): Promise<Map<string, string | undefined>> {
-    const readFiles = this.#readFiles;
-    if (readFiles === undefined) return Promise.resolve(new Map(paths.map((p) => [p, this.read(p)])));
+  readValues(files: readonly CounterFile[]): Promise<CounterValues> {
+    const readValues = this.#readValues;
+    if (readValues === undefined) return Promise.resolve(this.#valuesOneByOne(files));
     // Started at once when no batch is out or waiting (its descriptors are then pinned before this
     // returns), else after the last one; the last to end leaves none behind before its caller resumes.
-    const start = async (): Promise<Map<string, string | undefined>> => {
+    const start = async (): Promise<CounterValues> => {
       try {
-        return await this.#readBatch(readFiles, paths);
+        return await this.#readBatch(readValues, files);
       } finally {
         this.#batches--;
         if (this.#batches === 0) this.#lastBatch = undefined;
@@ -125,28 +127,35 @@ export class HeldCgroupFiles {
     return batch;
   }
 
-  async #readBatch(readFiles: ReadFiles, paths: readonly string[]): Promise<Map<string, string | undefined>> {
-    const out = new Map<string, string | undefined>();
-    const batch: string[] = [];
+  #valuesOneByOne(files: readonly CounterFile[]): CounterValues {
+    const out = emptyValues(files);
+    let slot = 0;
+    for (const file of files) {
+      fillSlots(out, slot, file, this.read(file.path));
+      slot += slotsOf(file);
+    }
+    return out;
+  }
+
+  async #readBatch(readValues: ReadValues, files: readonly CounterFile[]): Promise<CounterValues> {
+    if (files.length === 0) return emptyValues(files);
     const items: (number | string)[] = [];
+    const keys: (readonly string[] | undefined)[] = [];
     const pinned: number[] = [];
-    for (const path of paths) {
-      if (out.has(path)) continue;
-      out.set(path, undefined);
-      const item = this.#itemFor(path);
-      if (item === undefined) continue;
-      batch.push(path);
+    for (const file of files) {
+      const item = this.#itemFor(file.path) ?? file.path;
       items.push(item);
+      keys.push(file.keys);
       if (typeof item === "number") {
         this.#inFlight.add(item);
         pinned.push(item);
       }
     }
-    if (items.length === 0) return out;
-    let texts: (string | undefined)[];
+    let values: BigUint64Array;
+    let states: Uint8Array;
     this.#reading++;
     try {
-      texts = await readFiles(items);
+      [values, states] = await readValues(items, keys);
     } finally {
       for (const fd of pinned) this.#inFlight.delete(fd);
       this.#reading--;
@@ -155,9 +164,13 @@ export class HeldCgroupFiles {
         this.#closeAfterBatch = [];
       }
     }
-    for (const [i, path] of batch.entries()) {
-      const text = texts[i];
-      out.set(path, text === undefined && typeof items[i] === "number" ? this.read(path) : text);
+    const out = { values, states };
+    let slot = 0;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as CounterFile;
+      // A held descriptor that failed (a cgroup removed, perhaps made again): read the path afresh.
+      if (typeof items[i] === "number" && states[slot] === slotUnreadable) fillSlots(out, slot, file, this.read(file.path));
+      slot += slotsOf(file);
     }
     return out;
   }
@@ -211,6 +224,12 @@ export class HeldCgroupFiles {
       this.#sweep = undefined;
     }
   }
+}
+
+function emptyValues(files: readonly CounterFile[]): CounterValues {
+  let n = 0;
+  for (const f of files) n += slotsOf(f);
+  return { values: new BigUint64Array(n), states: new Uint8Array(n) };
 }
 
 /** A quarter of this process's soft open-file limit (/proc/self/limits), at most 4096. */

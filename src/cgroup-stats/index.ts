@@ -15,7 +15,7 @@ export type { RecentUsageOptions, TimedUsage } from "./recent-usage.js";
 export type { CpuSamplerOptions, SampleTarget } from "./cpu-sampler.js";
 export { parseNetDev, readPodInterfaces, readPodInterfacesMany } from "./net-dev.js";
 export { loadReadFiles } from "./read-files.js";
-export type { ReadFiles } from "./read-files.js";
+export type { ReadFiles, ReadValues } from "./read-files.js";
 export type { InterfaceCounters } from "./net-dev.js";
 export { WritableLayerSizes } from "./writable-layer-sizes.js";
 export type { LayerSize, WritableLayerSizesOptions } from "./writable-layer-sizes.js";

@@ -12,7 +12,7 @@ import { CgroupLocator, CgroupReader, containerCgroupName, expandSlice, keyValue
 import { readPseudoFile } from "../../src/cgroup-stats/cgroup-files.js";
 import { readV1Usage, v1UsageFiles } from "../../src/cgroup-stats/cgroup-v1-stats.js";
 import { readV2Usage, v2UsageFiles } from "../../src/cgroup-stats/cgroup-v2-stats.js";
-import { loadReadFiles, type ReadFiles } from "../../src/cgroup-stats/read-files.js";
+import { loadReadFiles, type ReadValues } from "../../src/cgroup-stats/read-files.js";
 
 /** The fields of a full read that readUsage must give, and nothing else. */
 function usageOf(s: CgroupStats): CgroupUsage {
@@ -204,11 +204,11 @@ describe("usage reads in one batch (readUsageMany)", () => {
     "pod/c1/pids.current": "7\n",
   };
 
-  function readFiles(): ReadFiles {
+  function readValues(): ReadValues {
     execFileSync(process.execPath, [new URL("../../scripts/build-addons.mjs", import.meta.url).pathname, "read-files"], { stdio: "inherit" });
     const loaded = loadReadFiles();
-    assert.ok("readFiles" in loaded, `the read-files addon loads: ${"unavailable" in loaded ? loaded.unavailable : ""}`);
-    return loaded.readFiles;
+    assert.ok("readValues" in loaded, `the read-files addon loads: ${"unavailable" in loaded ? loaded.unavailable : ""}`);
+    return loaded.readValues;
   }
 
   it("lists exactly the files the usage reads read, on v1 and v2", async () => {
@@ -226,7 +226,7 @@ describe("usage reads in one batch (readUsageMany)", () => {
   });
 
   it("gives what readUsage gives, held or not, from one batch", async () => {
-    const addon = readFiles();
+    const addon = readValues();
     const v1 = await tree(v1Files);
     const mount = (c: string) => ({ mountPoint: join(v1, c), root: "/", controllers: [c] });
     const layout = { version: 1 as const, hierarchies: [mount("cpuacct"), mount("memory"), mount("pids")], systemd: undefined };
@@ -236,7 +236,7 @@ describe("usage reads in one batch (readUsageMany)", () => {
     assert.ok(expected.get("/docker/c1")?.memory !== undefined);
     assert.equal(expected.get("/docker/gone"), undefined);
     assert.deepEqual(await one.readUsageMany(names), expected, "not held: one by one");
-    const held = new CgroupReader(layout, { holdFiles: true, readFiles: addon });
+    const held = new CgroupReader(layout, { holdFiles: true, readValues: addon });
     assert.deepEqual(await held.readUsageMany(names), expected, "held, through the addon");
     await writeFile(join(v1, "cpuacct/docker/c2/cpuacct.usage"), "6\n");
     assert.equal((await held.readUsageMany(["/docker/c2"])).get("/docker/c2")?.cpu?.usageNs, 6n, "a held file read afresh");
@@ -246,7 +246,7 @@ describe("usage reads in one batch (readUsageMany)", () => {
 
     const v2 = await tree(v2Files);
     const unified = { version: 2 as const, unified: { mountPoint: v2, root: "/", controllers: [] } };
-    const v2held = new CgroupReader(unified, { holdFiles: true, readFiles: addon });
+    const v2held = new CgroupReader(unified, { holdFiles: true, readValues: addon });
     assert.deepEqual(await v2held.readUsageMany(["/pod/c1", "/pod/gone"]), new Map([["/pod/c1", new CgroupReader(unified).readUsage("/pod/c1")], ["/pod/gone", undefined]]));
     assert.deepEqual(await v2held.cpuUsageMany(["/pod/c1", "/pod/gone"]), new Map([["/pod/c1", 2_500_000_000n], ["/pod/gone", undefined]]));
     v2held.close();

@@ -12,7 +12,8 @@ import { mkdir, mkdtemp, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadReadFiles, type ReadFiles } from "../../src/cgroup-stats/read-files.js";
+import { loadReadFiles, type ReadFiles, type ReadValues } from "../../src/cgroup-stats/read-files.js";
+import { fillSlots, slotNone, slotUnreadable, slotValue, type CounterFile, type CounterValues } from "../../src/cgroup-stats/counter-files.js";
 import { HeldCgroupFiles } from "../../src/cgroup-stats/held-cgroup-files.js";
 import { readPodInterfaces, readPodInterfacesMany } from "../../src/cgroup-stats/net-dev.js";
 import { makeTestCgroup } from "../kit/cgroup-kit.js";
@@ -20,18 +21,19 @@ import { makeTestCgroup } from "../kit/cgroup-kit.js";
 // Synchronous: a batch's completion (a callback on this thread) cannot run in the middle of a count.
 const openFds = (): number => readdirSync("/proc/self/fd").length;
 
-function addon(): ReadFiles {
+function addon(): { readFiles: ReadFiles; readValues: ReadValues } {
   execFileSync(process.execPath, [new URL("../../scripts/build-addons.mjs", import.meta.url).pathname, "read-files"], { stdio: "inherit" });
   const loaded = loadReadFiles();
   assert.ok("readFiles" in loaded, `the addon loads: ${"unavailable" in loaded ? loaded.unavailable : ""}`);
-  return loaded.readFiles;
+  return loaded;
 }
 
 describe("read-files addon", () => {
   let readFiles: ReadFiles;
   let dir: string;
+  let readValues: ReadValues;
   before(async () => {
-    readFiles = addon();
+    ({ readFiles, readValues } = addon());
     dir = await mkdtemp(join(tmpdir(), "docker-cri-read-files-"));
   });
   after(async () => {
@@ -88,6 +90,39 @@ describe("read-files addon", () => {
     assert.throws(() => call("/proc/self/status"), TypeError);
   });
 
+  it("parses integers and key lines on the pool thread as parseUint and keyValue do", async () => {
+    const write = async (name: string, text: string): Promise<string> => {
+      await writeFile(join(dir, name), text);
+      return join(dir, name);
+    };
+    const padded = await write("padded", "  123\n");
+    const stat = await write("stat", "rss_huge 1\ntotal_rss 2\nrss 3\nxrss 4\nbad x\ntotal_rss_huge 5");
+    const max = await write("max", "max\n");
+    const top = await write("top", "18446744073709551615\n");
+    const past = await write("past", "18446744073709551616\n");
+    const empty = await write("empty", "");
+    const fd = openSync(stat, "r");
+    try {
+      const [values, states] = await readValues(
+        [padded, fd, max, join(dir, "missing"), top, past, empty],
+        [undefined, ["rss", "total_rss", "total_rss_huge", "huge", "bad"], undefined, ["a", "b"], undefined, undefined, ["rss"]],
+      );
+      assert.deepEqual([...values], [123n, 3n, 2n, 5n, 0n, 0n, 0n, 0n, 0n, 18446744073709551615n, 0n, 0n]);
+      assert.deepEqual([...states], [slotValue, slotValue, slotValue, slotValue, slotNone, slotNone, slotNone, slotUnreadable, slotUnreadable, slotValue, slotNone, slotNone],
+        "a whole line's first word only; not a number, \"max\" and past 64 bits are none; a missing file is unreadable in every slot");
+    } finally {
+      closeSync(fd);
+    }
+    assert.deepEqual(await readValues([], []), [new BigUint64Array(0), new Uint8Array(0)]);
+    const call = readValues as (items: unknown, keys?: unknown) => unknown;
+    assert.throws(() => call([padded]), TypeError, "no key lists");
+    assert.throws(() => call([padded], []), /1 items but 0 key lists/);
+    assert.throws(() => call([padded], [[]]), TypeError, "an empty key list");
+    assert.throws(() => call([padded], [[""]]), TypeError, "an empty key");
+    assert.throws(() => call([padded], ["rss"]), TypeError, "a key list that is not an array");
+    assert.throws(() => call([-1], [undefined]), TypeError);
+  });
+
   it("reads pods' net/dev in one batch as one by one, a namespace of many interfaces whole", async () => {
     // A network namespace of the test's own with 40 interfaces (20 veth pairs): its net/dev is over a page, and quiet.
     const pod = spawn("unshare", ["-n", "sh", "-c", "for i in $(seq 20); do ip link add a$i type veth peer name b$i || exit 1; done; echo ready; exec sleep 60"], { stdio: ["ignore", "pipe", "inherit"] });
@@ -110,81 +145,98 @@ describe("read-files addon", () => {
   });
 });
 
-describe("HeldCgroupFiles.readMany on the real cgroupfs", () => {
-  let readFiles: ReadFiles;
+describe("HeldCgroupFiles.readValues on the real cgroupfs", () => {
+  let readValues: ReadValues;
   let dir: string;
   let counter: string;
   let remove: () => Promise<void>;
   before(async () => {
-    readFiles = addon();
+    readValues = addon().readValues;
     ({ dir, counter, remove } = await makeTestCgroup("many"));
   });
   after(async () => {
     await remove();
   });
 
-  it("reads as read does, holds what it opened, and closes nothing a batch is reading until it ends", async () => {
+  // v1's pids.current is one integer, v2's cgroup.events "key value" lines.
+  const counterFile = (path: string): CounterFile => (path.endsWith("/cgroup.events") ? { path, keys: ["populated", "frozen"] } : { path });
+  /** What read and a parse in JavaScript make of the files: the values readValues must give. */
+  function expected(held: HeldCgroupFiles, files: readonly CounterFile[]): CounterValues {
+    const out = { values: new BigUint64Array(files.reduce((n, f) => n + (f.keys?.length ?? 1), 0)), states: new Uint8Array(files.reduce((n, f) => n + (f.keys?.length ?? 1), 0)) };
+    let slot = 0;
+    for (const f of files) {
+      fillSlots(out, slot, f, held.read(f.path));
+      slot += f.keys?.length ?? 1;
+    }
+    return out;
+  }
+
+  it("reads and parses as read and a parse do, holds what it opened, and closes nothing a batch is reading until it ends", async () => {
     let now = 0;
-    const held = new HeldCgroupFiles({ readFiles, now: () => now, closeAfterMs: 1_000 });
-    const file = `${dir}/${counter}`;
-    const procs = `${dir}/cgroup.procs`;
+    const held = new HeldCgroupFiles({ readValues, now: () => now, closeAfterMs: 1_000 });
+    const file = counterFile(`${dir}/${counter}`);
+    const procs = { path: `${dir}/cgroup.procs` };
+    const missing = { path: `${dir}/no-such-file` };
     const fdsBefore = openFds();
-    const first = await held.readMany([file, procs, file, `${dir}/no-such-file`]);
-    assert.deepEqual([...first.keys()], [file, procs, `${dir}/no-such-file`], "each path once");
-    assert.equal(first.get(file), held.read(file));
-    assert.equal(first.get(procs)?.trim(), "");
-    assert.equal(first.get(`${dir}/no-such-file`), undefined);
+    const first = await held.readValues([file, procs, file, missing]);
+    const width = file.keys?.length ?? 1;
+    const counted = Array.from({ length: width }, () => slotValue);
+    assert.deepEqual([...first.states], [...counted, slotNone, ...counted, slotUnreadable], "the counter twice, the empty pid list no integer, the missing file unreadable");
+    assert.deepEqual(first, expected(held, [file, procs, file, missing]));
+    assert.equal(first.values[0], 0n, "an empty cgroup counts nothing");
     assert.equal(held.size, 1, "the counter is held, the pid list is not");
     assert.equal(openFds(), fdsBefore + 1);
 
     // A close asked for while a batch reads the file waits for the batch.
-    const batch = held.readMany([file]);
+    const want = expected(held, [file]);
+    const batch = held.readValues([file]);
     now += 5_000;
     held.closeUnused();
     assert.equal(held.size, 0, "forgotten at once");
     assert.equal(openFds(), fdsBefore + 1, "but its descriptor stays open while the batch reads it");
-    assert.equal((await batch).get(file), first.get(file));
+    assert.deepEqual(await batch, want);
     assert.equal(openFds(), fdsBefore, "closed once the batch ended");
 
-    // A cgroup removed and made again: the held descriptor fails, readMany reads the new one.
-    await held.readMany([file]);
+    // A cgroup removed and made again: the held descriptor fails, readValues reads the new one.
+    await held.readValues([file]);
     assert.equal(held.size, 1);
     await rmdir(dir);
-    assert.equal((await held.readMany([file])).get(file), undefined, "gone");
+    assert.deepEqual([...(await held.readValues([file])).states], Array.from({ length: width }, () => slotUnreadable), "gone");
     await mkdir(dir);
-    assert.equal((await held.readMany([file])).get(file), first.get(file), "made again: read anew");
+    assert.deepEqual(await held.readValues([file]), expected(held, [file]), "made again: read anew");
+    assert.equal((await held.readValues([file])).states[0], slotValue);
     held.close();
     assert.equal(openFds(), fdsBefore, "nothing left open");
   });
 
   it("runs batches one after another, each answered in full, and a read meanwhile opens the file afresh", async () => {
-    const held = new HeldCgroupFiles({ readFiles });
-    const file = `${dir}/${counter}`;
-    const expected = held.read(file);
-    assert.notEqual(expected, undefined);
+    const held = new HeldCgroupFiles({ readValues });
+    const file = counterFile(`${dir}/${counter}`);
+    const text = held.read(file.path);
+    assert.notEqual(text, undefined);
+    const want = expected(held, [file, { path: `${dir}/cgroup.procs` }]);
     const fdsBefore = openFds();
-    const batches = Array.from({ length: 8 }, () => held.readMany([file, `${dir}/cgroup.procs`]));
-    assert.equal(held.read(file), expected, "read while the first batch reads the held descriptor");
-    for (const a of await Promise.all(batches)) assert.equal(a.get(file), expected);
+    const batches = Array.from({ length: 8 }, () => held.readValues([file, { path: `${dir}/cgroup.procs` }]));
+    assert.equal(held.read(file.path), text, "read while the first batch reads the held descriptor");
+    for (const a of await Promise.all(batches)) assert.deepEqual(a, want);
     assert.equal(held.size, 1, "still one file held");
     assert.equal(openFds(), fdsBefore, "nothing else left open");
     held.close();
   });
 
-  it("answers a long batch in order, each path its own text", async () => {
-    const held = new HeldCgroupFiles({ readFiles });
-    const files = readdirSync(dir).map((f) => `${dir}/${f}`).filter((f) => held.read(f) !== undefined);
-    const paths = Array.from({ length: 700 }, (_, i) => files[i % files.length] ?? "");
-    const unique = [...new Set(paths)];
-    const expected = new Map(unique.map((p) => [p, held.read(p)]));
-    // A few files, each through many distinct paths: 700 items, each answered with its own file's text.
-    const many = await held.readMany(Array.from({ length: 700 }, (_, i) => `${dir}/./${"./".repeat(i)}${(files[i % files.length] ?? "").slice(dir.length + 1)}`));
-    assert.equal(many.size, 700);
-    for (const [path, text] of many) {
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      if (name === "cgroup.procs" || name === "cgroup.events" || name === "pids.current") assert.equal(text, expected.get(`${dir}/${name}`), path);
-      else assert.equal(typeof text, "string", path);
-    }
+  it("answers a long batch in order, each file its own values, the same without the addon", async () => {
+    const held = new HeldCgroupFiles({ readValues });
+    const names = readdirSync(dir).filter((f) => held.read(`${dir}/${f}`) !== undefined);
+    // A few files, each through many distinct paths: 700 items, every other one looked up by keys.
+    const files: CounterFile[] = Array.from({ length: 700 }, (_, i) => {
+      const path = `${dir}/./${"./".repeat(i)}${names[i % names.length] ?? ""}`;
+      return i % 2 === 0 ? { path } : { path, keys: ["populated", "frozen", "nr_descendants"] };
+    });
+    const many = await held.readValues(files);
+    assert.equal(many.states.length, 350 + 350 * 3);
+    assert.deepEqual(many, expected(held, files));
+    assert.ok(many.states.includes(slotValue), "some files are integers or have those keys");
+    assert.deepEqual(await new HeldCgroupFiles().readValues(files), many, "one by one without the addon, the same");
     held.close();
   });
 });

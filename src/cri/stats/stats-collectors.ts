@@ -35,8 +35,9 @@ export async function createStatsCollectors(opts: StatsCollectorsOptions): Promi
   const { cache, log } = opts;
   const addon = loadReadFiles();
   const readFiles = "readFiles" in addon ? addon.readFiles : undefined;
+  const readValues = "readValues" in addon ? addon.readValues : undefined;
   if ("unavailable" in addon) log.warn({ reason: addon.unavailable }, "Stats reads will run on the event loop, delaying other calls while 100s of pods are read");
-  const reader = await CgroupReader.detect(readFiles === undefined ? {} : { readFiles }).catch((err: unknown) => {
+  const reader = await CgroupReader.detect(readValues === undefined ? {} : { readValues }).catch((err: unknown) => {
     log.warn({ err }, "Cannot read this host's cgroup layout: CPU and memory stats will be missing (is Docker remote?)");
     return new CgroupReader({ version: 2, unified: { mountPoint: "/nonexistent-cgroup", root: "/", controllers: [] } });
   });
