@@ -141,6 +141,11 @@ export class CgroupReader {
     return out;
   }
 
+  /** Cgroups whose plans (file lists and slot layouts) are kept now (for tests and the footprint). */
+  get plans(): number {
+    return this.#plans.size;
+  }
+
   /** Only the cumulative CPU time, for the sampler: one small file per cgroup. */
   cpuUsage(name: string, read: ReadPseudoFile = this.#read): bigint | undefined {
     const laid = this.#plansOf(name).cpu;

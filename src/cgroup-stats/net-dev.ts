@@ -18,20 +18,58 @@ export interface InterfaceCounters {
 /**
  * Parses /proc/net/dev (two header lines, then `name: 16 counters`, receive first: bytes packets errs
  * drop fifo frame compressed multicast, then transmit: bytes packets errs drop fifo colls carrier
- * compressed).
+ * compressed). A line is taken when its name is not empty and it has at least 16 fields, all digits.
+ * Scanned by index, not split: a ListPodSandboxStats parses one file per pod.
  */
 export function parseNetDev(text: string): InterfaceCounters[] {
   const out: InterfaceCounters[] = [];
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim();
-    const fields = line.slice(colon + 1).trim().split(/\s+/);
-    if (name === "" || fields.length < 16 || !fields.every((f) => /^\d+$/.test(f))) continue;
-    const n = (i: number): bigint => BigInt(fields[i] ?? "0");
-    out.push({ name, rxBytes: n(0), rxPackets: n(1), rxErrors: n(2), rxDropped: n(3), txBytes: n(8), txPackets: n(9), txErrors: n(10), txDropped: n(11) });
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start);
+    const end = newline < 0 ? text.length : newline;
+    const colon = text.indexOf(":", start);
+    if (colon >= 0 && colon < end) {
+      const name = text.slice(start, colon).trim();
+      const n = name === "" ? undefined : countersIn(text, colon + 1, end);
+      if (n !== undefined) out.push({ name, rxBytes: n[0], rxPackets: n[1], rxErrors: n[2], rxDropped: n[3], txBytes: n[4], txPackets: n[5], txErrors: n[6], txDropped: n[7] });
+    }
+    start = end + 1;
   }
   return out;
+}
+
+/** The fields of a net/dev line that InterfaceCounters keeps: receive bytes, packets, errs, drop; the same of transmit. */
+const keptFields = new Set([0, 1, 2, 3, 8, 9, 10, 11]);
+
+type Eight = [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+
+/** The kept fields of text[from, to), whitespace-separated; undefined unless there are 16 or more, all digits. */
+function countersIn(text: string, from: number, to: number): Eight | undefined {
+  const kept: bigint[] = [];
+  let fields = 0;
+  for (let i = from; ;) {
+    while (i < to && isBlank(text.charCodeAt(i))) i++;
+    if (i >= to) break;
+    const start = i;
+    for (; i < to && !isBlank(text.charCodeAt(i)); i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) return undefined;
+    }
+    if (keptFields.has(fields)) kept.push(uintIn(text, start, i));
+    fields++;
+  }
+  return fields >= 16 ? (kept as Eight) : undefined;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** The digits text[from, to) as a bigint: through a number while it is exact (15 digits), else the text. */
+function uintIn(text: string, from: number, to: number): bigint {
+  if (to - from > 15) return BigInt(text.slice(from, to));
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return BigInt(n);
 }
 
 /**

@@ -180,6 +180,17 @@ describe("/proc/net/dev", () => {
     const [lo, eth0] = parseNetDev(text);
     assert.equal(lo?.name, "lo");
     assert.deepEqual(eth0, { name: "eth0", rxBytes: 2800n, rxPackets: 20n, rxErrors: 1n, rxDropped: 2n, txBytes: 1400n, txPackets: 10n, txErrors: 3n, txDropped: 4n });
+    const odd = [
+      "\tbig:18446744073709551615 9007199254740993\t0 0 0 0 0 0 123456789012345 1 2 3 0 0 0 0",
+      "short: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15",
+      " bad: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x",
+      ": 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16",
+      "wide: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17",
+    ].join("\n");
+    assert.deepEqual(parseNetDev(odd), [
+      { name: "big", rxBytes: 18446744073709551615n, rxPackets: 9007199254740993n, rxErrors: 0n, rxDropped: 0n, txBytes: 123456789012345n, txPackets: 1n, txErrors: 2n, txDropped: 3n },
+      { name: "wide", rxBytes: 1n, rxPackets: 2n, rxErrors: 3n, rxDropped: 4n, txBytes: 9n, txPackets: 10n, txErrors: 11n, txDropped: 12n },
+    ], "counters past 2^53 exact, tabs and no space after the colon; short, non-numeric and nameless lines left out");
   });
 });
 
@@ -242,6 +253,11 @@ describe("usage reads in one batch (readUsageMany)", () => {
     assert.equal((await held.readUsageMany(["/docker/c2"])).get("/docker/c2")?.cpu?.usageNs, 6n, "a held file read afresh");
     assert.deepEqual(await held.cpuUsageMany(["/docker/c1", "/docker/c2", "/docker/gone"]), new Map([["/docker/c1", 3_000_000_000n], ["/docker/c2", 6n], ["/docker/gone", undefined]]), "the sampler's batch");
     assert.deepEqual(await one.cpuUsageMany(["/docker/c1"]), new Map([["/docker/c1", 3_000_000_000n]]), "not held: one by one");
+    // Each cgroup's plan is made once and kept while batches ask for it; one not asked for in 64 batches goes.
+    assert.equal(held.plans, 3);
+    for (let i = 0; i < 130; i++) await held.cpuUsageMany(["/docker/c2"]);
+    assert.equal(held.plans, 1, "only the cgroup still read is kept");
+    assert.equal((await held.readUsageMany(["/docker/c1"])).get("/docker/c1")?.cpu?.usageNs, 3_000_000_000n, "a forgotten cgroup is planned again");
     held.close();
 
     const v2 = await tree(v2Files);
