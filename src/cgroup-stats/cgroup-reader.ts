@@ -119,9 +119,10 @@ export class CgroupReader {
 
   /** Each cgroup's plan (pick) read in one batch when held, then made into T from the batch's values; one by one (single) when not held. */
   async #readMany<P extends { readonly files: readonly CounterFile[] }, T>(names: readonly string[], pick: (p: Plans) => Laid<P> | undefined, make: (plan: P, c: Counters) => T, single: (name: string) => T | undefined): Promise<Map<string, T | undefined>> {
-    if (this.#held === undefined) return new Map(names.map((n) => [n, single(n)]));
+    // Counted for both paths: the plans of cgroups no batch asks for any more go either way.
     const round = ++this.#round;
     if (round % planRounds === 0) for (const [name, p] of this.#plans) if (p.round < round - planRounds) this.#plans.delete(name);
+    if (this.#held === undefined) return new Map(names.map((n) => [n, single(n)]));
     const unique = [...new Set(names)];
     const laid = unique.map((n) => pick(this.#plansOf(n)));
     const files: CounterFile[] = [];

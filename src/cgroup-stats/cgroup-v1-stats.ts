@@ -1,6 +1,6 @@
 import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
-import { textCounters, type CounterFile } from "./counter-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
+import type { CounterFile } from "./counter-files.js";
 
 /** The directory of one cgroup in each v1 controller's hierarchy; undefined when not mounted. */
 export interface V1Dirs {
@@ -41,21 +41,9 @@ const v1StatKeys = ["total_inactive_file", "total_rss", "total_pgfault", "total_
 /**
  * What CRI's stats carry (CgroupUsage), from 7 files: cpuacct.usage, memory.usage_in_bytes,
  * memory.stat (four keys looked up, not parsed whole), memory.limit_in_bytes, the two memsw files
- * and pids.current. Equal to the matching fields of readV1Stats.
- */
-export function readV1Usage(dirs: V1Dirs, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
-  const plan = v1UsagePlan(dirs);
-  return plan.usage(textCounters(plan.files, read));
-}
-
-/** The files readV1Usage reads. */
-export function v1UsageFiles(dirs: V1Dirs): string[] {
-  return v1UsagePlan(dirs).files.map((f) => f.path);
-}
-
-/**
- * readV1Usage as the files it reads and what it makes of their values, so that the values can come
- * from a batch parsed off the event loop (CgroupReader.readUsageMany) or from the texts.
+ * and pids.current; equal to the matching fields of readV1Stats. As the files it reads and what it
+ * makes of their values, which come from a batch parsed off the event loop (CgroupReader.readUsageMany)
+ * or from the texts (CgroupReader.readUsage).
  */
 export function v1UsagePlan(dirs: V1Dirs): UsagePlan {
   const files: CounterFile[] = [];

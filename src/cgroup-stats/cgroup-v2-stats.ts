@@ -1,6 +1,6 @@
 import { countLines, readKeyValues, readPseudoFile, readUint, type ReadPseudoFile } from "./cgroup-files.js";
-import { unlimitedFrom, workingSetOf, type CgroupStats, type CgroupUsage, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
-import { textCounters, type CounterFile } from "./counter-files.js";
+import { unlimitedFrom, workingSetOf, type CgroupStats, type CpuCounters, type MemoryCounters, type MemoryStatValues, type MemoryUsage, type PidCounters, type CpuPlan, type StatOf, type UsagePlan } from "./cgroup-stats.js";
+import type { CounterFile } from "./counter-files.js";
 
 /**
  * cgroup v2 (unified) counters of one cgroup directory. cpu.stat is in microseconds; memory.stat is
@@ -31,20 +31,9 @@ const v2StatKeys = ["inactive_file", "anon", "pgfault", "pgmajfault"] as const;
 
 /**
  * What CRI's stats carry (CgroupUsage), from 7 files: cpu.stat and memory.stat (keys looked up, not
- * parsed whole), memory.current, memory.max, memory.swap.current, memory.swap.max and pids.current.
- * Equal to the matching fields of readV2Stats.
+ * parsed whole), memory.current, memory.max, memory.swap.current, memory.swap.max and pids.current;
+ * equal to the matching fields of readV2Stats. As the files and what it makes of their values (as v1UsagePlan).
  */
-export function readV2Usage(dir: string, read: ReadPseudoFile = readPseudoFile): CgroupUsage {
-  const plan = v2UsagePlan(dir);
-  return plan.usage(textCounters(plan.files, read));
-}
-
-/** The files readV2Usage reads. */
-export function v2UsageFiles(dir: string): string[] {
-  return v2UsagePlan(dir).files.map((f) => f.path);
-}
-
-/** readV2Usage as the files it reads and what it makes of their values (as v1UsagePlan). */
 export function v2UsagePlan(dir: string): UsagePlan {
   const files: CounterFile[] = [
     { path: `${dir}/cpu.stat`, keys: ["usage_usec"] },

@@ -10,8 +10,10 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CgroupLocator, CgroupReader, containerCgroupName, expandSlice, keyValue, parseNetDev, podCgroupName, type CgroupStats, type CgroupUsage } from "../../src/cgroup-stats/index.js";
 import { readPseudoFile } from "../../src/cgroup-stats/cgroup-files.js";
-import { readV1Usage, v1UsageFiles } from "../../src/cgroup-stats/cgroup-v1-stats.js";
-import { readV2Usage, v2UsageFiles } from "../../src/cgroup-stats/cgroup-v2-stats.js";
+import { v1UsagePlan } from "../../src/cgroup-stats/cgroup-v1-stats.js";
+import { v2UsagePlan } from "../../src/cgroup-stats/cgroup-v2-stats.js";
+import { textCounters } from "../../src/cgroup-stats/counter-files.js";
+import type { UsagePlan } from "../../src/cgroup-stats/cgroup-stats.js";
 import { loadReadFiles, type ReadValues } from "../../src/cgroup-stats/read-files.js";
 
 /** The fields of a full read that readUsage must give, and nothing else. */
@@ -226,14 +228,18 @@ describe("usage reads in one batch (readUsageMany)", () => {
     const v1 = await tree(v1Files);
     const v2 = await tree(v2Files);
     const dirs = { cpuacct: join(v1, "cpuacct/docker/c1"), cpu: undefined, memory: join(v1, "memory/docker/c1"), pids: join(v1, "pids/docker/c1") };
-    const recorded = (run: (read: (path: string) => string | undefined) => unknown): string[] => {
+    // A plan's usage asks for every file it lists and no other.
+    const recorded = (plan: UsagePlan): string[] => {
       const paths: string[] = [];
-      run((path) => { paths.push(path); return readPseudoFile(path); });
+      plan.usage(textCounters(plan.files, (path) => { paths.push(path); return readPseudoFile(path); }));
       return paths.sort();
     };
-    assert.deepEqual(recorded((read) => readV1Usage(dirs, read)), v1UsageFiles(dirs).sort());
-    const v2dir = join(v2, "pod/c1");
-    assert.deepEqual(recorded((read) => readV2Usage(v2dir, read)), v2UsageFiles(v2dir).sort());
+    const v1plan = v1UsagePlan(dirs);
+    assert.equal(v1plan.files.length, 7);
+    assert.deepEqual(recorded(v1plan), v1plan.files.map((f) => f.path).sort());
+    const v2plan = v2UsagePlan(join(v2, "pod/c1"));
+    assert.equal(v2plan.files.length, 7);
+    assert.deepEqual(recorded(v2plan), v2plan.files.map((f) => f.path).sort());
   });
 
   it("gives what readUsage gives, held or not, from one batch", async () => {
@@ -258,6 +264,8 @@ describe("usage reads in one batch (readUsageMany)", () => {
     for (let i = 0; i < 130; i++) await held.cpuUsageMany(["/docker/c2"]);
     assert.equal(held.plans, 1, "only the cgroup still read is kept");
     assert.equal((await held.readUsageMany(["/docker/c1"])).get("/docker/c1")?.cpu?.usageNs, 3_000_000_000n, "a forgotten cgroup is planned again");
+    for (let i = 0; i < 130; i++) await one.readUsageMany(["/docker/c2"]);
+    assert.equal(one.plans, 1, "the same when the files are not held");
     held.close();
 
     const v2 = await tree(v2Files);
