@@ -129,7 +129,17 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
   const serverStream = (path: string, method: DescMethod) => (call: ServerWritableStream<Buffer, Buffer>): void => {
     const scope = openScope(method);
     const out: ClientReadableStream<Buffer> = client.makeServerStreamRequest(path, identity, identity, call.request, forwardable(call.metadata), { deadline: call.getDeadline() });
-    const onCancel = (): void => { out.cancel(); };
+    // The remote's status, once it came and until the messages before it have been passed on.
+    let waiting: { readonly onEnd: () => void } | undefined;
+    const onCancel = (): void => {
+      out.cancel();
+      if (waiting === undefined) return;
+      // Cancelled while the last messages waited: nobody reads them now.
+      out.off("end", waiting.onEnd);
+      waiting = undefined;
+      call.off("drain", onDrain);
+      scope.finish({ code: status.CANCELLED, details: "Cancelled by the caller before the last messages were sent" });
+    };
     call.once("cancelled", onCancel);
     // Backpressure: a slow kubelet pauses the remote's stream instead of growing our buffers.
     const onDrain = (): void => { out.resume(); };
@@ -140,7 +150,7 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
     });
     // Failures arrive as a status event too; without an error listener the stream would throw.
     out.on("error", () => undefined);
-    out.on("status", (received: StatusObject) => {
+    const finish = (received: StatusObject): void => {
       const st = effectiveStatus(received, call.getDeadline());
       call.off("cancelled", onCancel);
       call.off("drain", onDrain);
@@ -148,6 +158,21 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
       const trailers = forwardable(st.metadata);
       if (st.code === status.OK) call.end(trailers);
       else call.emit("error", { code: st.code, details: st.details, metadata: trailers });
+    };
+    // grpc-js reports the status as soon as it arrives, while messages before it may still wait in the
+    // stream, paused for backpressure: the call ends with the status once the last of them is passed on.
+    out.on("status", (received: StatusObject) => {
+      // A cancelled caller reads nothing more: its status now (the remote's cancellation, or its deadline).
+      if (out.readableEnded || call.cancelled) {
+        finish(received);
+        return;
+      }
+      const onEnd = (): void => {
+        waiting = undefined;
+        finish(received);
+      };
+      waiting = { onEnd };
+      out.once("end", onEnd);
     });
   };
 

@@ -67,16 +67,32 @@ interface StreamOutcome {
   readonly trailers: Metadata;
 }
 
-function serverStream(client: Client, path: string, request: Uint8Array, opts: { deadlineMs?: number; cancelAfterChunks?: number } = {}): Promise<StreamOutcome> {
+/**
+ * Collects a server stream's messages and its status. grpc-js reports the status as soon as it arrives,
+ * before messages still buffered in a paused stream: the outcome is taken once the stream has ended
+ * too (or at the status when the call was cancelled, which ends nothing). `readPauseMs` pauses the
+ * stream that long after each message: a slow reader, so backpressure reaches the server.
+ */
+function serverStream(client: Client, path: string, request: Uint8Array, opts: { deadlineMs?: number; cancelAfterChunks?: number; readPauseMs?: number } = {}): Promise<StreamOutcome> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    let ended = false;
+    let st: StatusObject | undefined;
+    const settle = (): void => {
+      if (st !== undefined && (ended || st.code !== status.OK)) resolve({ chunks, code: st.code, details: st.details, trailers: st.metadata });
+    };
     const call = client.makeServerStreamRequest(path, identity, identity, Buffer.from(request), new Metadata(), { deadline: Date.now() + (opts.deadlineMs ?? 30_000) });
     call.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       if (opts.cancelAfterChunks !== undefined && chunks.length === opts.cancelAfterChunks) call.cancel();
+      if (opts.readPauseMs !== undefined) {
+        call.pause();
+        setTimeout(() => call.resume(), opts.readPauseMs);
+      }
     });
+    call.on("end", () => { ended = true; settle(); });
     call.on("error", () => undefined);
-    call.on("status", (st: StatusObject) => { resolve({ chunks, code: st.code, details: st.details, trailers: st.metadata }); });
+    call.on("status", (received: StatusObject) => { st = received; settle(); });
   });
 }
 
@@ -311,6 +327,16 @@ describe("remote mode against a scripted remote", () => {
     assert.equal(out.code, status.OK, out.details);
     assert.equal(out.chunks.length, 200);
     out.chunks.forEach((c, i) => { assert.ok(c.length === 64 * 1024 && c[0] === i % 256 && c[c.length - 1] === i % 256, `message ${i}`); });
+    assert.deepEqual(out.trailers.get("x-count"), ["200"]);
+  });
+
+  it("passes every message to a slow reader before the remote's status, which arrives while they wait", async () => {
+    // The reader takes 5 ms per message, so the proxy's side of the stream is paused for backpressure
+    // when the remote's status comes; the status must not end the call before the messages still waiting.
+    const out = await serverStream(client, runtimePath("GetContainerEvents"), Buffer.alloc(0), { readPauseMs: 5 });
+    assert.equal(out.code, status.OK, out.details);
+    assert.equal(out.chunks.length, 200);
+    out.chunks.forEach((c, i) => { assert.ok(c.length === 64 * 1024 && c[0] === i % 256, `message ${i}`); });
     assert.deepEqual(out.trailers.get("x-count"), ["200"]);
   });
 
