@@ -138,7 +138,7 @@ export async function startRemoteProxy(opts: RemoteProxyOptions): Promise<GrpcSe
       out.off("end", waiting.onEnd);
       waiting = undefined;
       call.off("drain", onDrain);
-      scope.finish({ code: status.CANCELLED, details: "Cancelled by the caller before the last messages were sent" });
+      scope.finish(effectiveStatus({ code: status.CANCELLED, details: "Cancelled by the caller before the last messages were sent", metadata: new Metadata() }, call.getDeadline()));
     };
     call.once("cancelled", onCancel);
     // Backpressure: a slow kubelet pauses the remote's stream instead of growing our buffers.

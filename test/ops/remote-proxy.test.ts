@@ -340,6 +340,23 @@ describe("remote mode against a scripted remote", () => {
     assert.deepEqual(out.trailers.get("x-count"), ["200"]);
   });
 
+  it("counts one outcome for a call its reader cancels near the end, also while the last messages wait behind the remote's status", async () => {
+    const outcomes = async (): Promise<number> => {
+      const text = await metricsText(proxy);
+      return counter(text, "GetContainerEvents", "OK") + counter(text, "GetContainerEvents", "Cancelled");
+    };
+    // A slow reader (10 ms a message) cancelling at these points: near the end the remote has sent its
+    // last message and its status while the proxy still holds messages back for backpressure; the call
+    // must then be counted as cancelled, not left without an outcome.
+    for (const at of [130, 150, 170, 190]) {
+      const before = await outcomes();
+      const out = await serverStream(client, runtimePath("GetContainerEvents"), Buffer.alloc(0), { readPauseMs: 10, cancelAfterChunks: at });
+      // Late enough, everything was already on its way to the reader, and the call ended OK before the cancel.
+      assert.ok(out.code === status.CANCELLED || (out.code === status.OK && out.chunks.length === 200), `cancelled after ${at}: ${out.code}, ${out.chunks.length} messages`);
+      await waitFor(`the proxy to count the call cancelled after ${at}`, async () => (await outcomes()) === before + 1, { timeoutMs: 5_000 });
+    }
+  });
+
   it("cancels the remote's stream when the caller cancels", async () => {
     const out = await serverStream(client, runtimePath("StreamContainers"), Buffer.alloc(0), { cancelAfterChunks: 3 });
     assert.equal(out.code, status.CANCELLED);
