@@ -45,16 +45,24 @@ function encode(schema: DescMessage, value: unknown): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** A repeated message field holding more items than this is encoded item by item, in slices. */
+/** A repeated message field holding more items than this is encoded in chunks, in slices. */
 export const slicedEncodingFrom = 32;
+
+/**
+ * Items of a long list encoded together, with one writer: encoded one by one, the writer's set-up,
+ * its growth from a small buffer and the copies that join the pieces cost twice the encoding itself
+ * (110 pods: 1.5 ms, 0.47 in chunks of 16 and 0.33 in one piece). A chunk of 32 stats items is
+ * about 0.2 ms of work, well under a slice.
+ */
+export const encodedChunkItems = 32;
 
 /**
  * `encode` for answers with a long list (ListContainerStats and ListPodSandboxStats for 110 pods take
  * 15-20 ms to build and encode in one piece, and every other call waited that long): the message
- * without its long lists is encoded whole, then each item of each long list on its own, with a
- * yield to the event loop after every `sliceMs` of work, as mapInSlices does. Protobuf puts no
- * order on fields and repeated items concatenate, so the bytes decode to the same message as
- * toBinary's.
+ * without its long lists is encoded whole, then each long list as the message holding only a chunk
+ * of its items, with a yield to the event loop after every `sliceMs` of work, as mapInSlices does.
+ * Protobuf puts no order on fields and repeated items concatenate, so the bytes decode to the same
+ * message as toBinary's (and are the same bytes when the long list is the last field written).
  */
 export async function encodeInSlices(schema: DescMessage, value: unknown, sliceMs = defaultSliceMs): Promise<Buffer> {
   const longLists = schema.fields.filter((f) => {
@@ -67,27 +75,12 @@ export async function encodeInSlices(schema: DescMessage, value: unknown, sliceM
   const rest = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([key]) => !long.has(key)));
   const parts: Buffer[] = [encode(schema, rest)];
   for (const f of longLists) {
-    if (f.fieldKind !== "list" || f.listKind !== "message") continue;
     const items = Reflect.get(value as object, f.localName) as unknown[]; // checked above to be an array
-    const tag = varint((f.number << 3) | 2);
-    const encoded = await mapInSlices(items, (item) => {
-      const body = encode(f.message, item);
-      return Buffer.concat([tag, varint(body.length), body]);
-    }, undefined, sliceMs);
-    parts.push(...encoded);
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < items.length; i += encodedChunkItems) chunks.push(items.slice(i, i + encodedChunkItems));
+    parts.push(...(await mapInSlices(chunks, (chunk) => encode(schema, { [f.localName]: chunk }), undefined, sliceMs)));
   }
   return Buffer.concat(parts);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Buffer.from(out);
 }
 
 /**

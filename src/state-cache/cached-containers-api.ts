@@ -33,12 +33,12 @@ export class CachedContainersApi extends ContainersApi {
   override async list(opts: { all?: boolean; filters?: ContainerListFilters } & ReadOptions = {}, signal?: AbortSignal): Promise<ContainerSummary[]> {
     const filters = opts.filters ?? {};
     if (opts.fresh === true || !this.#cache.synced || !this.#servable(filters)) return super.list(opts, signal);
+    const matches = filterPredicate(filters);
     const all = await this.#cache.all(signal ?? new AbortController().signal);
-    return all
-      .filter((c) => (opts.all === true || c.state.running) && matchesFilters(c, filters))
-      .map(summaryOf)
-      // Newest first, as Docker lists.
-      .sort((a, b) => b.created - a.created);
+    const out: ContainerSummary[] = [];
+    for (const c of all) if ((opts.all === true || c.state.running) && matches(c)) out.push(summaryOf(c));
+    // Newest first, as Docker lists.
+    return out.sort((a, b) => b.created - a.created);
   }
 
   #servable(f: ContainerListFilters): boolean {
@@ -53,19 +53,31 @@ export class CachedContainersApi extends ContainersApi {
 
 const servedFilters: ReadonlySet<string> = new Set(["label", "id", "status"]);
 
-/** Docker's list filters: values of one key are ORed except labels, which must all match; keys are ANDed. */
-export function matchesFilters(c: ContainerInspect, f: ContainerListFilters): boolean {
-  for (const l of f.label ?? []) {
+/**
+ * Docker's list filters as one predicate: values of one key are ORed except labels, which must all
+ * match; keys are ANDed. The filters are parsed once here, not once per container (a relist tests
+ * every cached container).
+ */
+export function filterPredicate(f: ContainerListFilters): (c: ContainerInspect) => boolean {
+  const labels = (f.label ?? []).map((l) => {
     const eq = l.indexOf("=");
-    const key = eq < 0 ? l : l.slice(0, eq);
-    const value = c.config.labels[key];
-    if (value === undefined || (eq >= 0 && value !== l.slice(eq + 1))) return false;
-  }
+    return eq < 0 ? { key: l, value: undefined } : { key: l.slice(0, eq), value: l.slice(eq + 1) };
+  });
   const ids = f.id ?? [];
-  if (ids.length > 0 && !ids.some((id) => c.id.includes(id))) return false;
   const statuses = f.status ?? [];
-  if (statuses.length > 0 && !statuses.includes(c.state.status)) return false;
-  return true;
+  return (c) => {
+    for (const { key, value } of labels) {
+      const v = c.config.labels[key];
+      if (v === undefined || (value !== undefined && v !== value)) return false;
+    }
+    if (ids.length > 0 && !ids.some((id) => c.id.includes(id))) return false;
+    return statuses.length === 0 || statuses.includes(c.state.status);
+  };
+}
+
+/** One container against Docker's list filters (see filterPredicate). */
+export function matchesFilters(c: ContainerInspect, f: ContainerListFilters): boolean {
+  return filterPredicate(f)(c);
 }
 
 /** The list entry Docker would give for an inspected container (its human Status text approximated). */
