@@ -15,8 +15,14 @@ export const codeOfKind: Readonly<Record<ErrorKind, status>> = {
   Internal: status.INTERNAL,
 };
 
+/** Every code's label, made once rather than on every call. */
+const codeNames: ReadonlyMap<number, string> = new Map(
+  Object.values(status)
+    .filter((v): v is status => typeof v === "number")
+    .map((code) => [code, status[code].toLowerCase().replace(/(^|_)([a-z])/g, (_m: string, _s: string, c: string) => c.toUpperCase()).replace(/^Ok$/, "OK")]),
+);
+
 /** "NOT_FOUND" → "NotFound", the label used in metrics and logs. */
-export function codeName(code: status): string {
-  const name = status[code];
-  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_m: string, _s: string, c: string) => c.toUpperCase()).replace(/^Ok$/, "OK");
+export function codeName(code: number): string {
+  return codeNames.get(code) ?? String(code);
 }

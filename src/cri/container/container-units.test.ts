@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { CreateContainerRequestSchema } from "../../gen/index.js";
-import { parseProcessUser } from "./container-user.js";
+import type { ContainerInspect } from "../../docker/index.js";
+import { containerProcessUser, parseProcessUser } from "./container-user.js";
 import { descendants, parseParentPid } from "./kill-process-tree.js";
 import { validateCreateRequest } from "./validate-container-config.js";
 
@@ -12,6 +13,19 @@ describe("container helpers", () => {
     assert.deepEqual(parseProcessUser(status), { uid: 1000n, gid: 2000n, supplementalGroups: [2000n, 3000n] });
     assert.deepEqual(parseProcessUser("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nGroups:\t\n"), { uid: 0n, gid: 0n, supplementalGroups: [] });
     assert.equal(parseProcessUser("garbage"), undefined);
+  });
+
+  it("reads a running container's process user once for each inspect of it", async () => {
+    // This test's own process stands in for the container's first process.
+    const inspect = (running: boolean): ContainerInspect => ({ state: { running, pid: running ? process.pid : 0 } }) as unknown as ContainerInspect;
+    const first = inspect(true);
+    const user = await containerProcessUser(first);
+    assert.deepEqual(user && { uid: user.uid, gid: user.gid }, { uid: BigInt(process.getuid?.() ?? -1), gid: BigInt(process.getgid?.() ?? -1) });
+    assert.equal(containerProcessUser(first), containerProcessUser(first), "the same inspect: the same reading");
+    const next = inspect(true);
+    assert.notEqual(containerProcessUser(next), containerProcessUser(first), "a new inspect (a restart, any change): read again");
+    assert.deepEqual(await containerProcessUser(next), user);
+    assert.equal(await containerProcessUser(inspect(false)), undefined, "no user for a container that is not running");
   });
 
   it("finds a process tree from parent pids, names with spaces and parentheses included", () => {

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { ContainerInspect } from "../../docker/index.js";
 
 /** The identity of a running process, as ContainerStatus.user reports it. */
 export interface ProcessUser {
@@ -21,6 +22,24 @@ export async function readProcessUser(pid: number, procRoot = "/proc"): Promise<
     return undefined;
   }
   return parseProcessUser(text);
+}
+
+const firstUsers = new WeakMap<ContainerInspect, Promise<ProcessUser | undefined>>();
+
+/**
+ * The user of a running container's first process (undefined when it is not running), read once for
+ * each inspect of it: the state cache replaces a container's inspect on every change (a start among
+ * them), and CRI's ContainerUser is the identity initially attached to the first process. A kubelet
+ * asks for it twice a minute per pod (ContainerStatus, and PodSandboxStatus for each container).
+ */
+export function containerProcessUser(c: ContainerInspect): Promise<ProcessUser | undefined> {
+  if (!c.state.running) return Promise.resolve(undefined);
+  let user = firstUsers.get(c);
+  if (user === undefined) {
+    user = readProcessUser(c.state.pid);
+    firstUsers.set(c, user);
+  }
+  return user;
 }
 
 /** Parses the Uid, Gid and Groups lines of /proc/<pid>/status (the real ids come first). */

@@ -8,7 +8,7 @@ import { containerCriLabels, userSpecifiedImageLabel } from "../translate/contai
 import { containerLogPathLabel, containerStateOf, dockerTimeToNanos, parseContainerName, privilegedModeLabel } from "../translate/index.js";
 import { criStopSignal } from "../translate/stop-signal.js";
 import type { ContainerDeps } from "./container-deps.js";
-import { readProcessUser } from "./container-user.js";
+import { containerProcessUser } from "./container-user.js";
 
 export type ContainerStatusShape = MessageInitShape<typeof ContainerStatusSchema>;
 
@@ -58,7 +58,7 @@ export async function toContainerStatus(deps: Pick<ContainerDeps, "images">, c: 
     const terminationMessage = mount === undefined ? "" : await readHead(mount.hostPath, maxTerminationMessageBytes);
     if (terminationMessage !== "") message = terminationMessage;
   }
-  const user = c.state.running ? await readProcessUser(c.state.pid) : undefined;
+  const user = await containerProcessUser(c);
   const h = c.hostConfig;
   return {
     id: c.id,
