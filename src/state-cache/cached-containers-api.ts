@@ -75,11 +75,6 @@ export function filterPredicate(f: ContainerListFilters): (c: ContainerInspect) 
   };
 }
 
-/** One container against Docker's list filters (see filterPredicate). */
-export function matchesFilters(c: ContainerInspect, f: ContainerListFilters): boolean {
-  return filterPredicate(f)(c);
-}
-
 /** The list entry Docker would give for an inspected container (its human Status text approximated). */
 export function summaryOf(c: ContainerInspect): ContainerSummary {
   const createdMs = Date.parse(c.created);
